@@ -1,0 +1,91 @@
+"""The reference solution's records: what every test cell must reproduce.
+
+Computed by running the source notebook through the same executor as the students',
+checked to pass every test (a failing reference is an authoring bug, reported as
+such), and cached per source notebook content.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+from grader import __version__
+from grader.course import CourseError
+from grader.autograde.assemble import assemble
+from grader.autograde.execute import SandboxConfig, execute
+from grader.autograde.verdict import Record, first_error, judge_notebook, reference_records
+from grader.checks.encoding import decode, encode
+from grader.notebooks import cells
+from grader.sandbox import bwrap
+from grader.sandbox.limits import Limits
+
+
+class ReferenceFailure(CourseError):
+    """The reference solution fails its own tests: fix the source notebook."""
+
+
+def fingerprint(source_text: str) -> str:
+    return hashlib.sha256(f"{__version__}\n{source_text}".encode()).hexdigest()[:16]
+
+
+def to_json(records: dict[str, list[Record]]) -> dict:
+    return {gid: [[n, encode(v), s] for n, v, s in recs] for gid, recs in records.items()}
+
+
+def from_json(data: dict) -> dict[str, list[Record]]:
+    return {gid: [(n, decode(v), s) for n, v, s in recs] for gid, recs in data.items()}
+
+
+def compute(source: nbformat.NotebookNode, notebook: str, files_dir: Path | None,
+            limits: Limits, sandbox: SandboxConfig) -> dict[str, list[Record]]:
+    """Run the source notebook and return its records; raise when any test fails."""
+    nb = assemble(source, source)
+    with tempfile.TemporaryDirectory(prefix="grader-ref-") as tmp:
+        work = Path(tmp) / "work"
+        if files_dir and files_dir.is_dir():
+            import shutil
+            shutil.copytree(files_dir, work, ignore=shutil.ignore_patterns("*.ipynb", ".ipynb_checkpoints"))
+        else:
+            work.mkdir()
+        Path(tmp).chmod(0o755)
+        bwrap.prepare_dir(work, sandbox.slot)
+        outcome = execute(nb, work, limits, sandbox)
+    failures = []
+    for cell in outcome.notebook.cells:
+        if cells.is_test(cell) and (err := first_error(cell)):
+            failures.append(f"{cells.grade_id(cell)}: {err[0]}: {err[1]}"[:300])
+    if failures or outcome.status != "ok":
+        raise ReferenceFailure(
+            f"the reference solution of {notebook} does not pass its own tests "
+            f"({outcome.message or 'test cells failed'}): " + " | ".join(failures[:5])
+        )
+    return reference_records(outcome.notebook)
+
+
+def load_or_compute(cache_dir: Path, assignment: str, notebook: str, source_path: Path,
+                    limits: Limits, sandbox: SandboxConfig, log: Any = print) -> dict[str, list[Record]]:
+    """Cached :func:`compute`, keyed by the source notebook's content and the grader version."""
+    text = source_path.read_text(encoding="utf-8")
+    key = fingerprint(text)
+    cache = cache_dir / assignment / f"{notebook}.{key}.json"
+    if cache.exists():
+        try:
+            return from_json(json.loads(cache.read_text()))
+        except (ValueError, KeyError, TypeError):
+            pass
+    log(f"running the reference solution of {assignment}/{notebook} (once per change of the source)")
+    records = compute(nbformat.reads(text, as_version=4), notebook, source_path.parent, limits, sandbox)
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    for old in cache.parent.glob(f"{notebook}.*.json"):
+        old.unlink()
+    cache.write_text(json.dumps(to_json(records)))
+    return records
+
+
+__all__ = ["ReferenceFailure", "compute", "load_or_compute", "judge_notebook"]

@@ -1,0 +1,144 @@
+"""Decide every graded cell, in the grader's process, from what the executed notebook recorded.
+
+A test cell passes only when (1) it raised no error in the kernel and (2) every value
+the reference solution recorded in that cell was recorded by the student's run too and
+matches it (:func:`grader.checks.compare.compare`). Stream output and warnings never
+matter. Records appearing in any other cell are ignored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import nbformat
+
+from grader.checks.compare import compare
+from grader.checks.encoding import EncodingError, decode
+from grader.checks.record import MIMETYPE
+from grader.notebooks import cells
+
+STATUSES = ("passed", "failed", "error", "timeout", "missing", "manual")
+Record = tuple[str, Any, dict]
+
+
+@dataclass
+class CellResult:
+    """The grade of one graded cell."""
+
+    grade_id: str
+    notebook: str
+    kind: str  # auto | manual
+    points: float
+    max_points: float
+    status: str
+    message: str = ""
+    flagged: bool = False  # in-kernel checks passed but the values disagree: review by hand
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def records_of(cell: Any) -> list[Record]:
+    """Decoded records of one executed cell; malformed payloads are skipped."""
+    out: list[Record] = []
+    for output in cell.get("outputs", []):
+        data = output.get("data") or {}
+        payload = data.get(MIMETYPE)
+        if not isinstance(payload, dict):
+            continue
+        try:
+            name = payload["name"]
+            spec = payload.get("spec") or {}
+            if not isinstance(name, str) or not isinstance(spec, dict):
+                continue
+            out.append((name, decode(payload.get("value")), spec))
+        except (KeyError, EncodingError, ValueError, TypeError):
+            continue
+    return out
+
+
+def first_error(cell: Any) -> tuple[str, str] | None:
+    for output in cell.get("outputs", []):
+        if output.get("output_type") == "error":
+            return str(output.get("ename", "Error")), str(output.get("evalue", ""))
+    return None
+
+
+def explain_error(ename: str, evalue: str) -> str:
+    """A message that tells the student what to do, without giving the answer away."""
+    if ename == "NotImplementedError":
+        return ("not answered yet: a function this test uses still raises NotImplementedError; "
+                "write your solution where it says YOUR CODE HERE")
+    if ename == "NameError":
+        return (f"{evalue}: the function or variable this test needs is not defined; "
+                "write it in its answer cell with the exact name given")
+    if ename == "Timeout":
+        return evalue
+    if ename == "Died":
+        return evalue
+    text = f"{ename}: {evalue}" if evalue else ename
+    return text if len(text) <= 500 else text[:497] + "..."
+
+
+def judge_cell(cell: Any, notebook: str, reference: list[Record]) -> CellResult:
+    """Decide one autograded test cell against the reference's records for it."""
+    gid = cells.grade_id(cell) or "?"
+    max_points = cells.points(cell)
+    result = CellResult(gid, notebook, "auto", 0.0, max_points, "failed")
+    status = (cell.get("metadata", {}).get("grader_status") or {}).get("status")
+    if status == "timeout":
+        result.status = "timeout"
+    elif status in {"died", "error"}:
+        result.status = "error"
+    err = first_error(cell)
+    mine: dict[str, tuple[Any, dict]] = {}
+    for name, value, spec in records_of(cell):
+        mine.setdefault(name, (value, spec))
+    if err is not None:
+        result.message = explain_error(*err)
+        return result
+    problems = []
+    for name, ref_value, spec in reference:
+        if name not in mine:
+            problems.append(f"{name}: the test did not get as far as checking this")
+            continue
+        ok, why = compare(mine[name][0], ref_value, spec)
+        if not ok:
+            problems.append(f"{name} {why}")
+    if problems:
+        result.flagged = True
+        result.message = ("the checks in the notebook passed, but the grader's own comparison "
+                          "disagrees (was numpy, torch or IPython patched?): " + "; ".join(problems[:3]))
+        return result
+    result.status, result.points = "passed", max_points
+    return result
+
+
+def judge_notebook(nb: nbformat.NotebookNode, notebook: str,
+                   reference: dict[str, list[Record]]) -> list[CellResult]:
+    """Results for every graded cell of an executed notebook, in order."""
+    results = []
+    for cell in nb.cells:
+        gid = cells.grade_id(cell)
+        if not gid or not cells.is_graded(cell):
+            continue
+        if cells.is_test(cell):
+            results.append(judge_cell(cell, notebook, reference.get(gid, [])))
+        else:
+            results.append(CellResult(gid, notebook, "manual", 0.0, cells.points(cell), "manual",
+                                      "graded by hand"))
+    return results
+
+
+def missing_notebook(source: nbformat.NotebookNode, notebook: str, status: str,
+                     message: str) -> list[CellResult]:
+    """Zero for every graded cell of a notebook that could not be run."""
+    return [CellResult(cells.grade_id(c) or "?", notebook,
+                       "auto" if cells.is_test(c) else "manual", 0.0, cells.points(c), status, message)
+            for c in source.cells if cells.is_graded(c) and cells.grade_id(c)]
+
+
+def reference_records(nb: nbformat.NotebookNode) -> dict[str, list[Record]]:
+    """Records per test cell of an executed reference notebook."""
+    return {cells.grade_id(c): records_of(c) for c in nb.cells if cells.is_test(c) and cells.grade_id(c)}

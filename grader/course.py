@@ -1,0 +1,101 @@
+"""Where things live in a course directory (nbgrader's layout)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class CourseError(Exception):
+    """A problem with the course directory that the user can fix."""
+
+
+def default_root() -> Path:
+    """The repository root: the folder holding ``nbgrader_config.py`` above this package."""
+    env = os.environ.get("GRADER_COURSE_DIR")
+    if env:
+        return Path(env).resolve()
+    return Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Course:
+    """An nbgrader course directory."""
+
+    root: Path
+
+    @classmethod
+    def at(cls, root: str | os.PathLike | None = None) -> "Course":
+        path = Path(root).resolve() if root else default_root()
+        if not (path / "source").is_dir():
+            raise CourseError(
+                f"{path} is not a course directory: it has no source/ folder. "
+                "Pass --course-dir pointing at the folder that holds nbgrader_config.py and source/."
+            )
+        return cls(path)
+
+    @property
+    def source(self) -> Path:
+        return self.root / "source"
+
+    @property
+    def release(self) -> Path:
+        return self.root / "release"
+
+    @property
+    def submitted(self) -> Path:
+        return self.root / "submitted"
+
+    @property
+    def autograded(self) -> Path:
+        return self.root / "autograded"
+
+    @property
+    def feedback(self) -> Path:
+        return self.root / "feedback"
+
+    @property
+    def data(self) -> Path:
+        return self.root / "data"
+
+    @property
+    def db_url(self) -> str:
+        return os.environ.get("GRADER_DB_URL") or f"sqlite:///{self.root / 'gradebook.db'}"
+
+    def assignments(self) -> list[str]:
+        """Assignments are the folders of ``source/`` that hold at least one notebook."""
+        return sorted(
+            p.name for p in self.source.iterdir()
+            if p.is_dir() and not p.name.startswith(".") and any(p.glob("*.ipynb"))
+        )
+
+    def notebooks(self, assignment: str) -> list[str]:
+        """Notebook names (without ``.ipynb``) of one assignment, in sorted order."""
+        folder = self.source / assignment
+        if not folder.is_dir():
+            known = ", ".join(self.assignments()) or "none"
+            raise CourseError(f"unknown assignment {assignment!r} (known: {known})")
+        return sorted(p.stem for p in folder.glob("*.ipynb"))
+
+    def check_assignments(self, names: list[str] | None) -> list[str]:
+        """Validate assignment names; all assignments when ``names`` is empty."""
+        known = self.assignments()
+        if not names:
+            return known
+        unknown = [n for n in names if n not in known]
+        if unknown:
+            raise CourseError(
+                f"unknown assignment(s): {', '.join(unknown)}; known: {', '.join(known) or 'none'}"
+            )
+        return list(names)
+
+
+def ensure_venv_on_path() -> None:
+    """nbgrader runs ``alembic`` by name: make this Python's ``bin/`` findable on PATH."""
+    import sys
+
+    bindir = str(Path(sys.executable).parent)
+    parts = os.environ.get("PATH", "").split(os.pathsep)
+    if bindir not in parts:
+        os.environ["PATH"] = os.pathsep.join([bindir, *parts])

@@ -1,0 +1,1 @@
+"""Everything that leaves the grader: grade tables, LMS files, feedback, PDFs, reports."""

@@ -1,0 +1,1 @@
+"""Reading notebooks, their nbgrader cell metadata, and authoring them from text."""

@@ -1,0 +1,1 @@
+"""Generating ``release/`` from ``source/`` with nbgrader, and proving nothing hidden leaks."""

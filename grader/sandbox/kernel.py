@@ -1,0 +1,72 @@
+"""A Jupyter kernel manager whose kernel runs inside the sandbox.
+
+The kernel and the grader talk over ZeroMQ ``ipc`` sockets in a directory bound
+into the sandbox (the sandbox has no network, so loopback TCP would not reach it).
+"""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from pathlib import Path
+from typing import Any
+
+from jupyter_client.manager import AsyncKernelManager
+
+from grader.sandbox import bwrap, cgroups
+from grader.sandbox.limits import Limits
+
+KERNEL_ARGV = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+
+
+class SandboxedKernelManager(AsyncKernelManager):
+    """Starts ``ipykernel`` through :func:`grader.sandbox.bwrap.command`; cleans up every process."""
+
+    def __init__(self, spec: bwrap.SandboxSpec, **kwargs: Any):
+        assert spec.ipc_dir is not None
+        super().__init__(kernel_name="python3", transport="ipc",
+                         ip=str(spec.ipc_dir / "kernel"),
+                         connection_file=str(spec.ipc_dir / "kernel.json"), **kwargs)
+        self.spec = spec
+        self.cgroup: cgroups.CgroupSet | None = None
+
+    def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
+        argv = [a.replace("{connection_file}", self.connection_file) for a in KERNEL_ARGV]
+        argv += list(extra_arguments or [])
+        cmd = bwrap.command(argv, self.spec)
+        lim = self.spec.limits
+        self.cgroup = cgroups.create(lim.memory_mb, lim.max_processes)
+        if self.cgroup is None:  # fall back to an address-space limit
+            cmd = cmd[: cmd.index("prlimit") + 1] + [f"--as={lim.memory_mb * 3 * 1024 * 1024}"] \
+                + cmd[cmd.index("prlimit") + 1:]
+            return cmd
+        return ["/bin/sh", "-c", self.cgroup.join_command() + "exec " + shlex.join(cmd)]
+
+    def write_connection_file(self, **kwargs: Any) -> None:
+        super().write_connection_file(**kwargs)
+        Path(self.connection_file).chmod(0o644)
+
+    async def _async_interrupt_kernel(self) -> None:
+        """Interrupt by message: signals to the sandbox's outer process don't reach the kernel."""
+        msg = self.session.msg("interrupt_request", content={})
+        self._connect_control_socket()
+        self.session.send(self._control_socket, msg)
+
+    interrupt_kernel = _async_interrupt_kernel  # type: ignore[assignment]
+
+    async def _async_cleanup_resources(self, restart: bool = False) -> None:
+        self.kill_everything()
+        await super()._async_cleanup_resources(restart=restart)
+
+    cleanup_resources = _async_cleanup_resources  # type: ignore[assignment]
+
+    def kill_everything(self) -> None:
+        """Kill every process the kernel started and remove its cgroups."""
+        if self.cgroup is not None:
+            self.cgroup.remove()
+            self.cgroup = None
+
+
+def unsandboxed_manager(workdir: Path, limits: Limits, **kwargs: Any) -> AsyncKernelManager:
+    """A plain kernel manager for ``--sandbox off`` (trusted code only)."""
+    return AsyncKernelManager(kernel_name="python3", **kwargs)

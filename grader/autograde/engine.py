@@ -59,7 +59,8 @@ def readonly_paths(course: Course) -> list[str]:
     """What the sandbox may read besides the system and Python: the grader package and data/."""
     import grader
 
-    return [str(Path(grader.__file__).parent), str(course.data)]
+    paths = [Path(grader.__file__).parent, course.data]
+    return [str(p.resolve()) for p in paths if p.exists()]
 
 
 def _release_files(course: Course, assignment: str) -> dict[str, bytes]:

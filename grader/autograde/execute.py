@@ -120,6 +120,13 @@ class _Run:
             pass
         return False
 
+    @staticmethod
+    def _reap(client: NotebookClient) -> None:
+        """Kill whatever the kernel left behind (its cgroup), even if shutdown went wrong."""
+        km = getattr(client, "km", None)
+        if km is not None and hasattr(km, "kill_everything"):
+            km.kill_everything()
+
     async def run(self) -> Outcome:
         start = time.monotonic()
         outcome = Outcome(self.nb)
@@ -160,10 +167,12 @@ class _Run:
                         broke_at = index
                         break
             except (RuntimeError, TimeoutError, OSError) as exc:
+                self._reap(client)
                 if attempt == 0 and position == 0:
                     outcome.status, outcome.message = "error", f"the kernel could not start: {exc}"
                     break
                 broke_at = None
+            self._reap(client)
             if broke_at is None or outcome.status != "ok":
                 break
             attempt += 1

@@ -28,7 +28,7 @@ class CgroupSet:
 
     def kill_all(self) -> None:
         """SIGKILL every process still in the cgroups."""
-        for _ in range(20):
+        for _ in range(100):
             pids = set()
             for f in self.procs_files:
                 with contextlib.suppress(OSError):

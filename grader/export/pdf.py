@@ -1,0 +1,515 @@
+"""Notebook to PDF, offline: nbconvert HTML + local MathJax, printed by headless Chromium.
+
+The route: nbconvert's ``lab`` HTML template with the remote scripts removed and
+MathJax loaded from Debian's ``libjs-mathjax`` (``file:///usr/share/javascript/mathjax``),
+printed with ``chromium --headless --print-to-pdf``. ``--virtual-time-budget`` lets the
+page's timers run (MathJax typesets asynchronously) before Chromium prints, and every
+host name resolves to nothing, so the export never touches the network.
+
+``--gradescope`` mode starts every question on a new page under a heading naming it,
+so Gradescope's page-to-question matching needs no manual tagging. A question is one
+graded cell (an autograded test cell or a manually graded answer) together with the
+cells that lead up to it: from the first section heading after the previous question.
+
+Hidden tests never reach a PDF: their source is cut out of test cells (autograded
+notebooks still hold it), tracebacks of test cells are shortened to their last line,
+and the outputs of hidden ``record`` calls are dropped.
+"""
+
+from __future__ import annotations
+
+import copy
+import html
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+import nbformat
+
+from grader.notebooks import cells as C
+from grader.notebooks.io import read_notebook
+
+RECORD_MIMETYPE = "application/vnd.dlcourse.record+json"
+HIDDEN_PLACEHOLDER = "# (hidden tests: not shown)"
+
+BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable",
+                 "chrome", "microsoft-edge", "msedge")
+BROWSER_PATHS = (
+    "/Applications/Chromium.app/Contents/MacOS/Chromium",
+    "/Applications/Google Chrome.app/Contents/MacOS/Google Chrome",
+    "/Applications/Microsoft Edge.app/Contents/MacOS/Microsoft Edge",
+    r"C:\Program Files\Google\Chrome\Application\chrome.exe",
+    r"C:\Program Files (x86)\Google\Chrome\Application\chrome.exe",
+    r"C:\Program Files (x86)\Microsoft\Edge\Application\msedge.exe",
+    r"C:\Program Files\Microsoft\Edge\Application\msedge.exe",
+)
+MATHJAX_DIRS = ("/usr/share/javascript/mathjax", "/usr/share/mathjax",
+                "/usr/local/share/javascript/mathjax", "/opt/homebrew/share/mathjax")
+MATHJAX_CONFIG = "TeX-AMS_CHTML-full,Safe"
+
+INSTALL_HINT = (
+    "PDF export needs a Chromium-based browser (Chromium, Google Chrome or Microsoft Edge) "
+    "and, for offline math, MathJax 2.\n"
+    "  Debian/Ubuntu: sudo apt-get install chromium libjs-mathjax fonts-dejavu "
+    "(or run scripts/setup_pdf.sh)\n"
+    "  macOS:         brew install --cask chromium   (or install Google Chrome)\n"
+    "  Windows:       install Google Chrome or use the Microsoft Edge that ships with Windows\n"
+    "Or point the GRADER_BROWSER environment variable at the browser's executable."
+)
+
+
+class PdfError(Exception):
+    """The PDF could not be made; the message says what to do."""
+
+
+# --------------------------------------------------------------------------- tools
+
+def find_browser() -> str:
+    """The Chromium-like browser to print with: ``$GRADER_BROWSER``, then the usual names."""
+    env = os.environ.get("GRADER_BROWSER")
+    if env:
+        found = shutil.which(env) or (env if Path(env).is_file() else None)
+        if not found:
+            raise PdfError(f"GRADER_BROWSER is set to {env!r}, which is not an executable.\n"
+                           + INSTALL_HINT)
+        return found
+    for name in BROWSER_NAMES:
+        found = shutil.which(name)
+        if found:
+            return found
+    for path in BROWSER_PATHS:
+        if Path(path).is_file():
+            return path
+    raise PdfError("no Chromium, Chrome or Edge browser was found.\n" + INSTALL_HINT)
+
+
+def find_mathjax() -> str | None:
+    """``file://`` URL of a local MathJax 2 (``$GRADER_MATHJAX`` or libjs-mathjax), or None."""
+    candidates = [os.environ["GRADER_MATHJAX"]] if os.environ.get("GRADER_MATHJAX") else []
+    candidates += list(MATHJAX_DIRS)
+    for folder in candidates:
+        script = Path(folder) / "MathJax.js"
+        if script.is_file():
+            return script.resolve().as_uri() + "?config=" + MATHJAX_CONFIG
+    return None
+
+
+# --------------------------------------------------------------------------- questions
+
+_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.+?)\s*#*\s*$", re.M)
+_HTML_HEADING = re.compile(r"<h[1-6][^>]*>(.*?)</h[1-6]>", re.I | re.S)
+
+
+def heading_of(cell) -> str | None:
+    """The first heading of a markdown cell (text only), or None."""
+    if cell.get("cell_type") != "markdown":
+        return None
+    src = C.source_text(cell)
+    m = _HEADING.search(src)
+    if m:
+        return _plain(m.group(2))
+    m = _HTML_HEADING.search(src)
+    return _plain(re.sub(r"<[^>]+>", "", m.group(1))) if m else None
+
+
+def _plain(text: str) -> str:
+    text = text.replace("`", "").replace("**", "").replace("__", "")
+    text = re.sub(r"(?<!\w)[*_]|[*_](?!\w)", "", text)  # emphasis, not snake_case
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
+    return " ".join(text.split())
+
+
+@dataclass
+class Question:
+    """One graded cell and the cells leading up to it."""
+
+    number: int
+    grade_id: str
+    points: float
+    kind: str  # "auto" (a test cell) or "manual" (an answer cell)
+    section: str | None
+    cells: list = field(default_factory=list)
+
+    @property
+    def heading(self) -> str:
+        return f"Question {self.number}: {self.grade_id}"
+
+
+def split_questions(nb) -> tuple[list, list[Question]]:
+    """Split a notebook's cells into a preamble and one :class:`Question` per graded cell."""
+    cells = list(nb.cells)
+    graded = [i for i, c in enumerate(cells) if C.is_graded(c)]
+    if not graded:
+        return cells, []
+    starts = []
+    prev_end = 0
+    for g in graded:
+        first_content = next((i for i in range(prev_end, g + 1)
+                              if C.is_solution(cells[i]) or C.is_graded(cells[i])), g)
+        # a question starts at the first section heading after the previous one
+        found = [i for i in range(prev_end, first_content) if heading_of(cells[i])]
+        if not starts and len(found) > 1:
+            found = found[1:]  # the notebook's title stays in the preamble
+        start = found[0] if found else prev_end
+        starts.append(start)
+        prev_end = g + 1
+    preamble = cells[:starts[0]]
+    questions: list[Question] = []
+    section = None
+    for i in range(starts[0]):
+        section = heading_of(cells[i]) or section
+    for k, g in enumerate(graded):
+        end = starts[k + 1] if k + 1 < len(graded) else len(cells)
+        group = cells[starts[k]:end]
+        for c in cells[starts[k]:g + 1]:
+            section = heading_of(c) or section
+        cell = cells[g]
+        questions.append(Question(
+            number=k + 1,
+            grade_id=C.grade_id(cell) or f"cell{g}",
+            points=C.points(cell),
+            kind="manual" if C.is_solution(cell) else "auto",
+            section=section,
+            cells=group,
+        ))
+        for c in cells[g + 1:end]:
+            section = heading_of(c) or section
+    return preamble, questions
+
+
+# --------------------------------------------------------------------------- cleaning
+
+def strip_hidden(source: str) -> str:
+    """Source with every hidden-test block replaced by one placeholder line."""
+    out, inside = [], False
+    for line in source.splitlines():
+        s = line.strip()
+        if s.startswith(C.HIDDEN_BEGIN):
+            inside = True
+            indent = line[: len(line) - len(line.lstrip())]
+            out.append(indent + HIDDEN_PLACEHOLDER)
+        elif s.startswith(C.HIDDEN_END):
+            inside = False
+        elif not inside:
+            out.append(line)
+    return "\n".join(out)
+
+
+def hidden_lines(nb) -> list[str]:
+    """Stripped lines of the notebook's hidden tests (to keep them out of messages)."""
+    lines = []
+    for cell in nb.cells:
+        if cell.get("cell_type") == "code":
+            lines += [l.strip() for l in C.block_lines(C.source_text(cell), C.HIDDEN_BEGIN, C.HIDDEN_END)]
+    return [l for l in lines if len(l) >= 6 and not l.startswith("#")]
+
+
+def redact(text: str, secret_lines: Iterable[str]) -> str:
+    """``text`` with any line that quotes hidden-test source replaced."""
+    secrets = [s for s in secret_lines if s]
+    if not secrets:
+        return text
+    out = []
+    for line in str(text).splitlines():
+        s = _strip_ansi(line).strip()
+        if s and any(sec in s for sec in secrets):
+            out.append("(hidden test code not shown)")
+        else:
+            out.append(line)
+    return "\n".join(out)
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+def _strip_ansi(text: str) -> str:
+    return _ANSI.sub("", text)
+
+
+def _clean_outputs(cell, *, test_cell: bool, secrets: list[str]) -> None:
+    kept = []
+    for out in cell.get("outputs", []):
+        otype = out.get("output_type")
+        if otype in ("display_data", "execute_result"):
+            data = out.get("data", {})
+            if RECORD_MIMETYPE in data:
+                continue
+            if not any(k != "text/plain" or str(v).strip() for k, v in data.items()):
+                continue
+        if otype == "error" and test_cell:
+            ename, evalue = out.get("ename", "Error"), redact(out.get("evalue", ""), secrets)
+            out = nbformat.v4.new_output("error", ename=ename, evalue=evalue,
+                                         traceback=[f"{ename}: {evalue}"])
+        elif otype == "stream" and test_cell:
+            out = copy.deepcopy(out)
+            out["text"] = redact(out.get("text", ""), secrets)
+        kept.append(out)
+    cell["outputs"] = kept
+
+
+def clean_notebook(nb) -> nbformat.NotebookNode:
+    """A copy of ``nb`` safe to show a student: no hidden tests, no ``record`` outputs."""
+    nb = copy.deepcopy(nb)
+    secrets = hidden_lines(nb)
+    for cell in nb.cells:
+        if cell.get("cell_type") != "code":
+            continue
+        src = C.source_text(cell)
+        is_test = C.is_test(cell)
+        if C.HIDDEN_BEGIN in src:
+            cell["source"] = strip_hidden(src)
+        _clean_outputs(cell, test_cell=is_test or C.HIDDEN_BEGIN in src, secrets=secrets)
+    return nb
+
+
+# --------------------------------------------------------------------------- HTML
+
+PRINT_CSS = """
+@page { size: A4; margin: 14mm 12mm; }
+body { background: white !important; }
+/* wrap long code lines and outputs instead of cutting them off */
+.jp-InputArea-editor pre, .highlight pre, .jp-OutputArea-output pre, pre {
+  white-space: pre-wrap !important;
+  overflow-wrap: anywhere !important;
+  word-break: break-word;
+}
+.jp-InputArea, .jp-InputArea-editor, .jp-OutputArea-output, .jp-Cell-inputWrapper,
+.jp-Cell-outputWrapper { overflow: visible !important; }
+.jp-InputPrompt, .jp-OutputPrompt { display: none !important; }
+.jp-OutputArea-output img, .jp-RenderedImage img { max-width: 100% !important; height: auto; }
+.jp-Cell { break-inside: auto; }
+.jp-RenderedImage, .jp-OutputArea-output img { break-inside: avoid; }
+body, .jp-RenderedHTMLCommon {
+  font-family: "DejaVu Sans", "Liberation Sans", "Segoe UI", "Helvetica Neue", Arial, sans-serif;
+}
+code, pre, .jp-CodeMirrorEditor, .highlight {
+  font-family: "DejaVu Sans Mono", "Liberation Mono", Menlo, Consolas, monospace;
+}
+.dl-question { break-before: page; page-break-before: always; margin: 0 0 10px 0;
+  padding: 6px 10px; border-left: 6px solid #2b6cb0; background: #ebf4ff; }
+.dl-question.dl-first { break-before: avoid; page-break-before: avoid; }
+.dl-question h1 { font-size: 20px; margin: 0; padding: 0; }
+.dl-question p { margin: 2px 0 0 0; color: #333; font-size: 13px; }
+.dl-note { color: #555; font-style: italic; margin: 6px 0 6px 12px; }
+"""
+
+TEMPLATE_NAME = "dlcourse_print.html.j2"
+TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
+{%- block html_head_js_requirejs -%}{%- endblock html_head_js_requirejs -%}
+{%- block jupyter_widgets -%}{%- endblock jupyter_widgets -%}
+{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+{%- block html_head_js_mathjax -%}
+{%- if resources.dl_mathjax_url -%}
+{{ super() }}
+<script type="text/javascript">
+  if (window.MathJax && MathJax.Hub) {
+    MathJax.Hub.Queue(function () { document.documentElement.setAttribute('data-math-done', '1'); });
+  }
+</script>
+{%- endif -%}
+{%- endblock html_head_js_mathjax -%}
+{%- block rawcell scoped -%}
+{%- if cell.metadata.get('dl_html') -%}{{ cell.source }}{%- else -%}{{ super() }}{%- endif -%}
+{%- endblock rawcell -%}
+{%- block extra_css -%}
+{%- if resources.dl_base_href %}<base href="{{ resources.dl_base_href }}">{% endif %}
+<style type="text/css">{{ resources.dl_print_css }}</style>
+{%- endblock extra_css -%}
+"""
+
+
+def _question_cell(q: Question, first: bool):
+    sub = [f"{q.points:g} point{'s' if q.points != 1 else ''}",
+           "written answer" if q.kind == "manual" else "autograded"]
+    if q.section:
+        sub.insert(0, q.section)
+    cls = "dl-question dl-first" if first else "dl-question"
+    body = (f'<div class="{cls}" id="question-{q.number}"><h1>{html.escape(q.heading)}</h1>'
+            f"<p>{html.escape(' · '.join(sub))}</p></div>")
+    return nbformat.v4.new_raw_cell(body, metadata={"dl_html": True})
+
+
+def html_cell(markup: str):
+    """A cell whose HTML goes into the page as it is."""
+    return nbformat.v4.new_raw_cell(markup, metadata={"dl_html": True})
+
+
+def _note_cell(text: str):
+    return nbformat.v4.new_raw_cell(f'<p class="dl-note">{html.escape(text)}</p>',
+                                    metadata={"dl_html": True})
+
+
+def arrange(nb, *, gradescope: bool = False, answers_only: bool = False) -> nbformat.NotebookNode:
+    """The cleaned notebook, laid out for print (one question a page with ``gradescope``)."""
+    nb = clean_notebook(nb)
+    if not gradescope and not answers_only:
+        return nb
+    preamble, questions = split_questions(nb)
+    if not questions:
+        return nb
+    out = []
+    if not answers_only:
+        out += preamble
+    for q in questions:
+        out.append(_question_cell(q, first=(not out) or not gradescope))
+        if answers_only:
+            answers = [c for c in q.cells if C.is_solution(c)]
+            out += answers or [_note_cell("No written answer: this question is graded by its tests.")]
+        else:
+            out += q.cells
+    new = copy.copy(nb)
+    new.cells = out
+    return new
+
+
+def notebook_html(nb, *, gradescope: bool = False, answers_only: bool = False,
+                  title: str | None = None, base_dir: str | Path | None = None,
+                  mathjax_url: str | None | bool = True) -> str:
+    """Self-contained printable HTML of a notebook (no network needed)."""
+    nb = arrange(nb, gradescope=gradescope, answers_only=answers_only)
+    return render_html(nb, title=title, base_dir=base_dir, mathjax_url=mathjax_url)
+
+
+def render_html(nb, *, title: str | None = None, base_dir: str | Path | None = None,
+                mathjax_url: str | None | bool = True, extra_css: str = "",
+                link_base: bool = True) -> str:
+    """HTML of an already arranged notebook. ``mathjax_url``: True looks for a local
+    MathJax (:func:`find_mathjax`), a string is used as is, False/None leaves math as TeX."""
+    from jinja2 import DictLoader
+    from nbconvert import HTMLExporter
+
+    if mathjax_url is True:
+        mathjax_url = find_mathjax()
+    exporter = HTMLExporter(
+        template_name="lab",
+        template_file=TEMPLATE_NAME,
+        extra_loaders=[DictLoader({TEMPLATE_NAME: TEMPLATE})],
+        embed_images=base_dir is not None,
+        exclude_anchor_links=True,
+    )
+    if mathjax_url:
+        exporter.mathjax_url = mathjax_url
+    resources = {
+        "metadata": {"name": title or "notebook", "path": str(base_dir or "")},
+        "dl_mathjax_url": mathjax_url or "",
+        "dl_print_css": PRINT_CSS + extra_css,
+        "dl_base_href": (Path(base_dir).resolve().as_uri() + "/") if base_dir and link_base else "",
+    }
+    body, _ = exporter.from_notebook_node(nb, resources=resources)
+    return body
+
+
+# --------------------------------------------------------------------------- printing
+
+def browser_command(browser: str, html_file: Path, pdf_file: Path, profile: Path,
+                    budget_ms: int = 30000) -> list[str]:
+    return [
+        browser,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-extensions",
+        "--disable-default-apps",
+        "--no-first-run",
+        "--no-default-browser-check",
+        "--mute-audio",
+        "--allow-file-access-from-files",
+        # offline by construction: no host name resolves
+        "--host-resolver-rules=MAP * ~NOTFOUND",
+        f"--user-data-dir={profile}",
+        "--run-all-compositor-stages-before-draw",
+        f"--virtual-time-budget={budget_ms}",
+        "--no-pdf-header-footer",
+        f"--print-to-pdf={pdf_file}",
+        html_file.resolve().as_uri(),
+    ]
+
+
+def html_to_pdf(html_text: str, pdf_file: str | Path, *, browser: str | None = None,
+                timeout: float = 180) -> Path:
+    """Print HTML text to ``pdf_file`` with headless Chromium."""
+    browser = browser or find_browser()
+    pdf_file = Path(pdf_file).resolve()
+    pdf_file.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="grader-pdf-") as tmp:
+        tmp = Path(tmp)
+        page = tmp / "notebook.html"
+        page.write_text(html_text, encoding="utf-8")
+        out = tmp / "out.pdf"
+        cmd = browser_command(browser, page, out, tmp / "profile")
+        try:
+            proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  timeout=timeout, stdin=subprocess.DEVNULL)
+        except subprocess.TimeoutExpired:
+            raise PdfError(f"{Path(browser).name} did not finish printing within {timeout:.0f} s") from None
+        except OSError as exc:
+            raise PdfError(f"cannot run {browser}: {exc.strerror}.\n" + INSTALL_HINT) from None
+        if not out.is_file() or out.stat().st_size == 0:
+            err = proc.stderr.decode("utf-8", "replace").strip().splitlines()[-5:]
+            raise PdfError(f"{Path(browser).name} made no PDF (exit status {proc.returncode}):\n"
+                           + "\n".join(err))
+        shutil.move(str(out), pdf_file)
+    return pdf_file
+
+
+def export_pdf(notebook: str | Path, output: str | Path | None = None, *,
+               gradescope: bool = False, answers_only: bool = False,
+               browser: str | None = None) -> Path:
+    """Export one notebook file to PDF; returns the PDF's path (default: beside it)."""
+    notebook = Path(notebook)
+    nb = read_notebook(notebook)
+    browser = browser or find_browser()
+    mathjax = find_mathjax()
+    if mathjax is None:
+        print("warning: MathJax was not found (install libjs-mathjax); math will show as TeX.",
+              file=sys.stderr)
+    page = notebook_html(nb, gradescope=gradescope, answers_only=answers_only,
+                         title=notebook.stem, base_dir=notebook.parent.resolve(),
+                         mathjax_url=mathjax or False)
+    output = Path(output) if output else notebook.with_suffix(".pdf")
+    return html_to_pdf(page, output, browser=browser)
+
+
+def autograded_notebooks(course, assignment: str) -> list[tuple[str, Path]]:
+    """``(student, notebook path)`` for every autograded notebook of an assignment."""
+    found = []
+    root = Path(course.autograded)
+    if not root.is_dir():
+        return found
+    for student_dir in sorted(p for p in root.iterdir() if p.is_dir()):
+        folder = student_dir / assignment
+        for nb in sorted(folder.glob("*.ipynb")):
+            found.append((student_dir.name, nb))
+    return found
+
+
+def export_all(course, assignment: str, out_dir: str | Path | None = None, *,
+               gradescope: bool = False, answers_only: bool = False,
+               progress=None) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """PDF of every autograded submission: ``<out_dir>/<student>/<notebook>.pdf``.
+
+    Returns the PDFs written and ``(notebook, reason)`` for those that failed.
+    """
+    course.notebooks(assignment)  # validates the name
+    out_dir = Path(out_dir) if out_dir else Path(course.root) / "pdf" / assignment
+    browser = find_browser()
+    done, failed = [], []
+    for student, nb in autograded_notebooks(course, assignment):
+        target = out_dir / student / f"{nb.stem}.pdf"
+        try:
+            done.append(export_pdf(nb, target, gradescope=gradescope,
+                                   answers_only=answers_only, browser=browser))
+        except Exception as exc:  # one bad submission must not stop the rest
+            failed.append((nb, str(exc)))
+        if progress:
+            progress(student, nb, target)
+    return done, failed

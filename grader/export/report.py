@@ -1,0 +1,458 @@
+"""Grade reports for one assignment: an HTML page with plots, and CSV tables.
+
+``grader report ASSIGNMENT`` writes, under ``reports/<assignment>/`` by default:
+
+* ``report.html``: summary, score histogram, per-cell pass rates (plot and table),
+  the most common failure messages, and the submissions that could not be graded;
+* ``cells.csv``, ``students.csv``, ``failures.csv``, ``ungraded.csv``: the same numbers.
+
+Scores come from the gradebook where it has them (manual grades entered in formgrader
+live only there: ``manual_score`` when set, else ``auto_score``); test outcomes and
+messages come from the engine's ``autograded/<student>/<assignment>/results.json``.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import html
+import io
+import json
+import statistics
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PASS = "passed"
+FAILURES = ("failed", "error", "timeout", "missing")
+
+
+# --------------------------------------------------------------------------- loading
+
+@dataclass
+class CellResult:
+    student: str
+    notebook: str
+    grade_id: str
+    kind: str  # "auto" or "manual"
+    points: float | None  # None: not scored yet (a manual answer awaiting grading)
+    max_points: float
+    status: str
+    message: str = ""
+
+    @property
+    def passed(self) -> bool:
+        full = self.points is not None and self.max_points > 0 and self.points >= self.max_points
+        if self.kind == "manual":
+            return full
+        return self.status == PASS or (full and self.status not in FAILURES)
+
+
+@dataclass
+class Submission:
+    student: str
+    status: str  # "graded", "error" (the engine gave up) or "ungraded" (no results yet)
+    message: str = ""
+    graded_at: str = ""
+    notebooks: list[dict] = field(default_factory=list)
+    cells: list[CellResult] = field(default_factory=list)
+
+    @property
+    def total(self) -> float:
+        return sum(c.points or 0.0 for c in self.cells)
+
+    @property
+    def max_total(self) -> float:
+        return sum(c.max_points for c in self.cells)
+
+    @property
+    def problems(self) -> list[str]:
+        """Why this submission is (partly) ungraded; empty when it was graded cleanly."""
+        out = []
+        if self.status != "graded":
+            out.append(self.message or self.status)
+        for nb in self.notebooks:
+            if nb.get("status", "ok") != "ok":
+                out.append(f"{nb.get('notebook')}: {nb.get('status')}"
+                           + (f" ({nb.get('message')})" if nb.get("message") else ""))
+        return out
+
+
+def _float(x, default=0.0):
+    try:
+        return float(x)
+    except (TypeError, ValueError):
+        return default
+
+
+def _results_file(course, student: str, assignment: str) -> Path:
+    return Path(course.autograded) / student / assignment / "results.json"
+
+
+def read_results(course, assignment: str) -> dict[str, dict]:
+    """``results.json`` of every autograded student of an assignment, by student."""
+    out = {}
+    root = Path(course.autograded)
+    if not root.is_dir():
+        return out
+    for sdir in sorted(p for p in root.iterdir() if p.is_dir()):
+        f = sdir / assignment / "results.json"
+        if f.is_file():
+            try:
+                out[sdir.name] = json.loads(f.read_text(encoding="utf-8"))
+            except (OSError, ValueError) as exc:
+                out[sdir.name] = {"student": sdir.name, "assignment": assignment,
+                                  "status": "error", "message": f"unreadable results.json: {exc}",
+                                  "notebooks": []}
+    return out
+
+
+def _submitted_students(course, assignment: str) -> list[str]:
+    root = Path(course.submitted)
+    if not root.is_dir():
+        return []
+    return sorted(p.name for p in root.iterdir() if (p / assignment).is_dir())
+
+
+def _lead_rows(course, assignment: str) -> list[dict] | None:
+    """Rows from the engine's ``grader.export.grades.rows`` when it exists."""
+    try:
+        from grader.export.grades import rows  # type: ignore
+    except ImportError:
+        return None
+    try:
+        return list(rows(course, assignment))
+    except Exception:
+        return None
+
+
+def open_gradebook(url: str):
+    """nbgrader's Gradebook (it runs ``alembic`` by name, so this Python's ``bin/`` must be
+    on PATH, which it is not when the venv was not activated)."""
+    from nbgrader.api import Gradebook
+
+    try:
+        from grader.course import ensure_venv_on_path
+    except ImportError:  # older checkouts
+        import os
+        import sys
+
+        def ensure_venv_on_path():
+            bindir = str(Path(sys.executable).parent)
+            if bindir not in os.environ.get("PATH", "").split(os.pathsep):
+                os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
+    ensure_venv_on_path()
+    return Gradebook(url)
+
+
+def gradebook_exists(course) -> bool:
+    url = course.db_url
+    return not (url.startswith("sqlite:///") and not Path(url[len("sqlite:///"):]).is_file())
+
+
+def manual_scores(course, assignment: str) -> dict[tuple[str, str, str], float | None]:
+    """``(student, notebook, grade_id) -> manual score`` (None: not entered) per gradebook grade.
+
+    Scores entered in formgrader win over automatic ones, as in nbgrader.
+    """
+    if not gradebook_exists(course):
+        return {}
+    from nbgrader.api import MissingEntry
+    out: dict[tuple[str, str, str], float | None] = {}
+    try:
+        with open_gradebook(course.db_url) as gb:
+            try:
+                a = gb.find_assignment(assignment)
+            except MissingEntry:
+                return {}
+            for sub in a.submissions:
+                for nb in sub.notebooks:
+                    for g in nb.grades:
+                        score = None
+                        if g.manual_score is not None:
+                            score = float(g.manual_score) + float(g.extra_credit or 0.0)
+                        out[(sub.student.id, nb.name, g.name)] = score
+    except Exception as exc:  # report what the results say, but say so
+        import sys
+        print(f"warning: cannot read the gradebook ({exc}); manual grades are left out",
+              file=sys.stderr)
+        return {}
+    return out
+
+
+def load_submissions(course, assignment: str) -> list[Submission]:
+    """Every submission of ``assignment``: graded, failed, or submitted but not yet graded.
+
+    Points: the engine's rows (``grader.export.grades.rows``, else ``results.json``), with
+    the gradebook's manual scores on top; a written answer the engine left for a person
+    (status ``manual``) with no manual score yet has ``points`` None (pending).
+    """
+    results = read_results(course, assignment)
+    subs: dict[str, Submission] = {}
+    for student, res in results.items():
+        sub = Submission(student=res.get("student") or student,
+                         status=res.get("status", "graded"),
+                         message=res.get("message", "") or "",
+                         graded_at=res.get("graded_at", "") or "",
+                         notebooks=[{k: v for k, v in nb.items() if k != "cells"}
+                                    for nb in res.get("notebooks", [])])
+        for nb in res.get("notebooks", []):
+            for c in nb.get("cells", []):
+                sub.cells.append(CellResult(
+                    student=sub.student, notebook=c.get("notebook") or nb.get("notebook", ""),
+                    grade_id=c.get("grade_id", ""), kind=c.get("kind", "auto"),
+                    points=_float(c.get("points"), 0.0),
+                    max_points=_float(c.get("max_points"), 0.0), status=c.get("status", ""),
+                    message=c.get("message", "") or ""))
+        subs[student] = sub
+    for student in _submitted_students(course, assignment):
+        if student not in subs:
+            subs[student] = Submission(student=student, status="ungraded",
+                                       message="submitted but not autograded yet")
+
+    by_key = {(c.student, c.notebook, c.grade_id): c for s in subs.values() for c in s.cells}
+    for r in _lead_rows(course, assignment) or []:
+        c = by_key.get((r.get("student"), r.get("notebook"), r.get("grade_id")))
+        if c is None:
+            continue
+        if r.get("points") not in (None, ""):
+            c.points = _float(r.get("points"), c.points)
+        if r.get("max_points") not in (None, ""):
+            c.max_points = _float(r.get("max_points"), c.max_points)
+        c.status = r.get("status") or c.status
+        if r.get("message") is not None:
+            c.message = r.get("message")
+    manual = manual_scores(course, assignment)
+    for key, c in by_key.items():
+        score = manual.get(key)
+        if score is not None:
+            c.points = score
+        elif c.status == "manual":
+            c.points = None
+    return [subs[k] for k in sorted(subs)]
+
+
+# --------------------------------------------------------------------------- numbers
+
+@dataclass
+class CellStats:
+    notebook: str
+    grade_id: str
+    kind: str
+    max_points: float
+    graded: int = 0
+    passed: int = 0
+    failed: int = 0
+    errors: int = 0
+    pending: int = 0
+    points: list[float] = field(default_factory=list)
+
+    @property
+    def pass_rate(self) -> float | None:
+        return self.passed / self.graded if self.graded else None
+
+    @property
+    def mean_points(self) -> float | None:
+        return statistics.fmean(self.points) if self.points else None
+
+
+def cell_stats(subs: list[Submission]) -> list[CellStats]:
+    """Per graded cell, over the submissions that were graded."""
+    stats: dict[tuple[str, str], CellStats] = {}
+    for s in subs:
+        for c in s.cells:
+            key = (c.notebook, c.grade_id)
+            st = stats.get(key)
+            if st is None:
+                st = stats[key] = CellStats(c.notebook, c.grade_id, c.kind, c.max_points)
+            st.max_points = max(st.max_points, c.max_points)
+            if c.kind == "manual" and c.points is None:
+                st.pending += 1
+                continue
+            st.graded += 1
+            st.points.append(c.points or 0.0)
+            if c.passed:
+                st.passed += 1
+            elif c.status in ("error", "timeout", "missing"):
+                st.errors += 1
+            else:
+                st.failed += 1
+    return list(stats.values())
+
+
+def failure_messages(subs: list[Submission], top: int = 15) -> list[tuple[str, str, int, list[str]]]:
+    """The most common ``(grade_id, message, count, students)`` among failed tests."""
+    seen: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for s in subs:
+        for c in s.cells:
+            if c.kind == "auto" and c.status in FAILURES:
+                msg = (c.message or c.status).strip().splitlines()
+                seen[(c.grade_id, (msg[0] if msg else c.status)[:300])].append(s.student)
+    ranked = sorted(seen.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+    return [(gid, msg, len(st), st) for (gid, msg), st in ranked[:top]]
+
+
+def ungraded(subs: list[Submission]) -> list[tuple[str, str, str]]:
+    """``(student, status, reason)`` of submissions that could not be (fully) graded."""
+    out = []
+    for s in subs:
+        probs = s.problems
+        if probs:
+            out.append((s.student, s.status if s.status != "graded" else "partly graded",
+                        "; ".join(probs)))
+    return out
+
+
+def _fmt(x, digits=2):
+    if x is None:
+        return ""
+    return f"{x:.{digits}f}".rstrip("0").rstrip(".") if isinstance(x, float) else str(x)
+
+
+# --------------------------------------------------------------------------- plots
+
+def _png(fig) -> str:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+    import matplotlib.pyplot as plt
+    plt.close(fig)
+    return base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _histogram(totals: list[float], max_total: float, assignment: str) -> str:
+    import matplotlib
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(6.5, 3.2))
+    if totals:
+        import math
+
+        top = max(max_total, max(totals), 1.0)
+        step = 1.0 if top <= 20 else math.ceil(top / 20)
+        edges = [i * step for i in range(int(math.ceil(top / step)) + 1)]
+        ax.hist(totals, bins=edges, color="#2b6cb0", edgecolor="white")
+        ax.set_xlim(0, edges[-1])
+    ax.set_xlabel(f"total score (out of {_fmt(max_total)})")
+    ax.set_ylabel("submissions")
+    ax.set_title(f"{assignment}: score distribution ({len(totals)} graded)")
+    ax.yaxis.get_major_locator().set_params(integer=True)
+    return _png(fig)
+
+
+def _pass_rates(stats: list[CellStats]) -> str:
+    import matplotlib
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+    shown = [s for s in stats if s.pass_rate is not None]
+    fig, ax = plt.subplots(figsize=(6.5, 0.35 * max(len(shown), 3) + 0.8))
+    names = [s.grade_id for s in shown]
+    rates = [100 * s.pass_rate for s in shown]
+    colors = ["#c53030" if r < 50 else "#dd6b20" if r < 80 else "#2f855a" for r in rates]
+    ax.barh(range(len(shown)), rates, color=colors)
+    ax.set_yticks(range(len(shown)), names)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("% of graded submissions with full marks")
+    ax.set_title("pass rate per graded cell")
+    for i, r in enumerate(rates):
+        ax.text(min(r + 1, 92), i, f"{r:.0f}%", va="center", fontsize=8)
+    return _png(fig)
+
+
+# --------------------------------------------------------------------------- writing
+
+def _write_csv(path: Path, header: list[str], rows: list[list]) -> None:
+    with path.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(header)
+        w.writerows(rows)
+
+
+def _table(header: list[str], rows: list[list]) -> str:
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in r) + "</tr>"
+                   for r in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+CSS = """
+body { font-family: "DejaVu Sans", Arial, sans-serif; margin: 24px; color: #1a202c; max-width: 1000px; }
+table { border-collapse: collapse; margin: 8px 0 20px 0; font-size: 13px; }
+th, td { border: 1px solid #cbd5e0; padding: 4px 8px; text-align: left; vertical-align: top; }
+th { background: #edf2f7; }
+h1 { font-size: 24px; } h2 { font-size: 18px; margin-top: 28px; }
+.summary td:first-child { font-weight: bold; }
+img { max-width: 100%; }
+"""
+
+
+def build_report(course, assignment: str, out_dir: str | Path | None = None) -> dict:
+    """Write the report files; returns the numbers (and ``"html"``, the page's path)."""
+    course.notebooks(assignment)  # validates the name
+    out_dir = Path(out_dir) if out_dir else Path(course.root) / "reports" / assignment
+    out_dir.mkdir(parents=True, exist_ok=True)
+    subs = load_submissions(course, assignment)
+    graded = [s for s in subs if s.status == "graded"]
+    stats = cell_stats(graded)
+    totals = [s.total for s in graded]
+    max_total = max((s.max_total for s in graded), default=0.0)
+    fails = failure_messages(subs)
+    bad = ungraded(subs)
+
+    summary = {
+        "assignment": assignment,
+        "submissions": len(subs),
+        "graded": len(graded),
+        "not_graded": len(subs) - len(graded),
+        "max_points": max_total,
+        "mean": statistics.fmean(totals) if totals else None,
+        "median": statistics.median(totals) if totals else None,
+        "min": min(totals) if totals else None,
+        "max": max(totals) if totals else None,
+    }
+
+    cell_rows = [[s.notebook, s.grade_id, s.kind, _fmt(s.max_points), s.graded, s.passed,
+                  s.failed, s.errors, s.pending,
+                  "" if s.pass_rate is None else f"{s.pass_rate:.3f}",
+                  "" if s.mean_points is None else f"{s.mean_points:.3f}"] for s in stats]
+    cell_header = ["notebook", "grade_id", "kind", "max_points", "graded", "passed", "failed",
+                   "errors", "pending_manual", "pass_rate", "mean_points"]
+    student_rows = [[s.student, s.status, _fmt(s.total, 3), _fmt(s.max_total, 3), s.graded_at,
+                     "; ".join(s.problems)] for s in subs]
+    student_header = ["student", "status", "total", "max_points", "graded_at", "problems"]
+    fail_rows = [[gid, msg, n, " ".join(st)] for gid, msg, n, st in fails]
+    fail_header = ["grade_id", "message", "count", "students"]
+    bad_header = ["student", "status", "reason"]
+
+    _write_csv(out_dir / "cells.csv", cell_header, cell_rows)
+    _write_csv(out_dir / "students.csv", student_header, student_rows)
+    _write_csv(out_dir / "failures.csv", fail_header, fail_rows)
+    _write_csv(out_dir / "ungraded.csv", bad_header, [list(b) for b in bad])
+
+    parts = [f"<h1>Grade report: {html.escape(assignment)}</h1>"]
+    parts.append('<table class="summary">' + "".join(
+        f"<tr><td>{html.escape(k.replace('_', ' '))}</td><td>{html.escape(_fmt(v) if isinstance(v, float) else str(v if v is not None else ''))}</td></tr>"
+        for k, v in summary.items()) + "</table>")
+    parts.append("<h2>Score histogram</h2>")
+    parts.append(f'<img alt="score histogram" src="data:image/png;base64,{_histogram(totals, max_total, assignment)}">')
+    parts.append("<h2>Pass rate per graded cell</h2>")
+    if any(s.pass_rate is not None for s in stats):
+        parts.append(f'<img alt="pass rates" src="data:image/png;base64,{_pass_rates(stats)}">')
+    parts.append(_table(cell_header, cell_rows))
+    parts.append("<h2>Most common failure messages</h2>")
+    parts.append(_table(fail_header, fail_rows) if fail_rows else "<p>No failed tests.</p>")
+    parts.append("<h2>Submissions that could not be graded</h2>")
+    parts.append(_table(bad_header, [list(b) for b in bad]) if bad else "<p>None: every submission was graded.</p>")
+    parts.append("<h2>Students</h2>")
+    parts.append(_table(student_header, student_rows))
+    page = ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+            f"<title>Grade report: {html.escape(assignment)}</title><style>{CSS}</style></head>"
+            f"<body>{''.join(parts)}</body></html>")
+    (out_dir / "report.html").write_text(page, encoding="utf-8")
+    summary["html"] = out_dir / "report.html"
+    summary["dir"] = out_dir
+    summary["cells"] = stats
+    summary["failures"] = fails
+    summary["ungraded"] = bad
+    summary["totals"] = {s.student: s.total for s in graded}
+    return summary

@@ -238,13 +238,29 @@ def defining_source(name: str, history: list[str] | None = None, skip_marker: st
     for src in reversed(history):
         if not isinstance(src, str) or skip_marker in src:
             continue
-        try:
-            tree = ast.parse(src)
-        except SyntaxError:
-            continue
-        if _assigns(tree, name):
-            return src
+        for code in _python_of(src):
+            try:
+                tree = ast.parse(code)
+            except SyntaxError:
+                continue
+            if _assigns(tree, name):
+                return code
     return None
+
+
+def _python_of(src: str) -> list[str]:
+    """``src``, and the body of a cell magic (``%%time`` ...) that IPython turned into a call."""
+    out = [src]
+    try:
+        tree = ast.parse(src)
+    except SyntaxError:
+        return out
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                and node.func.attr == "run_cell_magic" and len(node.args) == 3 \
+                and isinstance(node.args[2], ast.Constant) and isinstance(node.args[2].value, str):
+            out.append(node.args[2].value)
+    return out
 
 
 def _called_names(tree: ast.AST) -> tuple[list[str], list[str]]:

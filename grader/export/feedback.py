@@ -21,8 +21,7 @@ from grader.export.report import CellResult, Submission, load_submissions
 from grader.notebooks import cells as C
 from grader.notebooks.io import NotebookError, read_notebook
 
-CDN_MATHJAX = ("https://cdnjs.cloudflare.com/ajax/libs/mathjax/2.7.7/latest.js"
-               "?config=TeX-AMS_CHTML-full,Safe")
+CDN_MATHJAX = P.CDN_MATHJAX  # the HTML pages are read in the students' browsers
 
 STATUS_TEXT = {
     "passed": "passed",
@@ -148,7 +147,7 @@ def write_feedback(course, assignment: str, students: list[str] | None = None, *
         wanted = set(students)
         subs = [s for s in subs if s.student in wanted]
     browser = P.find_browser() if pdf else None
-    local_mj = P.find_mathjax() if pdf else None
+    mathjax, offline = P.mathjax_source() if pdf else (None, True)
     written: list[Path] = []
     for sub in subs:
         folder = Path(course.feedback) / sub.student / assignment
@@ -166,8 +165,9 @@ def write_feedback(course, assignment: str, students: list[str] | None = None, *
             written.append(target)
             if pdf:
                 printable = P.render_html(nb, title=title, base_dir=base if base.is_dir() else None,
-                                          mathjax_url=local_mj or False, extra_css=FEEDBACK_CSS)
-                written.append(P.html_to_pdf(printable, folder / f"{name}.pdf", browser=browser))
+                                          mathjax_url=mathjax, extra_css=FEEDBACK_CSS)
+                written.append(P.html_to_pdf(printable, folder / f"{name}.pdf", browser=browser,
+                                             offline=offline))
             if progress:
                 progress(sub.student, target)
     return written

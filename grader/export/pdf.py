@@ -52,6 +52,9 @@ BROWSER_PATHS = (
 MATHJAX_DIRS = ("/usr/share/javascript/mathjax", "/usr/share/mathjax",
                 "/usr/local/share/javascript/mathjax", "/opt/homebrew/share/mathjax")
 MATHJAX_CONFIG = "TeX-AMS_CHTML-full,Safe"
+CDN_MATHJAX = ("https://cdnjs.cloudflare.com/ajax/libs/mathjax/2.7.7/latest.js"
+               "?config=" + MATHJAX_CONFIG)
+VIRTUAL_TIME_MS = 30000
 
 INSTALL_HINT = (
     "PDF export needs a Chromium-based browser (Chromium, Google Chrome or Microsoft Edge) "
@@ -407,9 +410,15 @@ def render_html(nb, *, title: str | None = None, base_dir: str | Path | None = N
 
 # --------------------------------------------------------------------------- printing
 
-def browser_command(browser: str, html_file: Path, pdf_file: Path, profile: Path,
-                    budget_ms: int = 30000) -> list[str]:
-    return [
+def browser_command(browser: str, html_file: Path, profile: Path, *,
+                    pdf_file: Path | None = None, offline: bool = True,
+                    budget_ms: int = VIRTUAL_TIME_MS) -> list[str]:
+    """Headless Chromium printing ``html_file`` to ``pdf_file`` (or dumping its DOM).
+
+    ``--virtual-time-budget`` runs the page's timers in virtual time, so MathJax's
+    asynchronous typesetting finishes before the page is printed, without real waiting.
+    """
+    cmd = [
         browser,
         "--headless",
         "--no-sandbox",
@@ -423,19 +432,32 @@ def browser_command(browser: str, html_file: Path, pdf_file: Path, profile: Path
         "--no-default-browser-check",
         "--mute-audio",
         "--allow-file-access-from-files",
-        # offline by construction: no host name resolves
-        "--host-resolver-rules=MAP * ~NOTFOUND",
         f"--user-data-dir={profile}",
         "--run-all-compositor-stages-before-draw",
         f"--virtual-time-budget={budget_ms}",
-        "--no-pdf-header-footer",
-        f"--print-to-pdf={pdf_file}",
-        html_file.resolve().as_uri(),
     ]
+    if offline:  # no host name resolves: nothing can be fetched from the network
+        cmd.append("--host-resolver-rules=MAP * ~NOTFOUND")
+    if pdf_file is not None:
+        cmd += ["--no-pdf-header-footer", f"--print-to-pdf={pdf_file}"]
+    else:
+        cmd.append("--dump-dom")
+    cmd.append(html_file.resolve().as_uri())
+    return cmd
+
+
+def _run_browser(cmd: list[str], browser: str, timeout: float) -> subprocess.CompletedProcess:
+    try:
+        return subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              timeout=timeout, stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:
+        raise PdfError(f"{Path(browser).name} did not finish within {timeout:.0f} s") from None
+    except OSError as exc:
+        raise PdfError(f"cannot run {browser}: {exc.strerror}.\n" + INSTALL_HINT) from None
 
 
 def html_to_pdf(html_text: str, pdf_file: str | Path, *, browser: str | None = None,
-                timeout: float = 180) -> Path:
+                timeout: float = 180, offline: bool = True) -> Path:
     """Print HTML text to ``pdf_file`` with headless Chromium."""
     browser = browser or find_browser()
     pdf_file = Path(pdf_file).resolve()
@@ -445,20 +467,38 @@ def html_to_pdf(html_text: str, pdf_file: str | Path, *, browser: str | None = N
         page = tmp / "notebook.html"
         page.write_text(html_text, encoding="utf-8")
         out = tmp / "out.pdf"
-        cmd = browser_command(browser, page, out, tmp / "profile")
-        try:
-            proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                  timeout=timeout, stdin=subprocess.DEVNULL)
-        except subprocess.TimeoutExpired:
-            raise PdfError(f"{Path(browser).name} did not finish printing within {timeout:.0f} s") from None
-        except OSError as exc:
-            raise PdfError(f"cannot run {browser}: {exc.strerror}.\n" + INSTALL_HINT) from None
+        proc = _run_browser(browser_command(browser, page, tmp / "profile", pdf_file=out,
+                                            offline=offline), browser, timeout)
         if not out.is_file() or out.stat().st_size == 0:
             err = proc.stderr.decode("utf-8", "replace").strip().splitlines()[-5:]
             raise PdfError(f"{Path(browser).name} made no PDF (exit status {proc.returncode}):\n"
                            + "\n".join(err))
         shutil.move(str(out), pdf_file)
     return pdf_file
+
+
+def rendered_dom(html_text: str, *, browser: str | None = None, timeout: float = 180,
+                 offline: bool = True) -> str:
+    """The page's DOM after the same virtual-time budget as printing (for checks)."""
+    browser = browser or find_browser()
+    with tempfile.TemporaryDirectory(prefix="grader-pdf-") as tmp:
+        tmp = Path(tmp)
+        page = tmp / "notebook.html"
+        page.write_text(html_text, encoding="utf-8")
+        proc = _run_browser(browser_command(browser, page, tmp / "profile", offline=offline),
+                            browser, timeout)
+        return proc.stdout.decode("utf-8", "replace")
+
+
+def mathjax_source() -> tuple[str, bool]:
+    """``(MathJax URL, offline)``: the local MathJax, else the CDN's (needs the network)."""
+    local = find_mathjax()
+    if local:
+        return local, True
+    print("note: no local MathJax (Debian/Ubuntu: apt-get install libjs-mathjax; elsewhere set "
+          "GRADER_MATHJAX to a MathJax 2 folder); loading it from cdnjs, which needs internet.",
+          file=sys.stderr)
+    return CDN_MATHJAX, False
 
 
 def export_pdf(notebook: str | Path, output: str | Path | None = None, *,
@@ -468,15 +508,12 @@ def export_pdf(notebook: str | Path, output: str | Path | None = None, *,
     notebook = Path(notebook)
     nb = read_notebook(notebook)
     browser = browser or find_browser()
-    mathjax = find_mathjax()
-    if mathjax is None:
-        print("warning: MathJax was not found (install libjs-mathjax); math will show as TeX.",
-              file=sys.stderr)
+    mathjax, offline = mathjax_source()
     page = notebook_html(nb, gradescope=gradescope, answers_only=answers_only,
                          title=notebook.stem, base_dir=notebook.parent.resolve(),
-                         mathjax_url=mathjax or False)
+                         mathjax_url=mathjax)
     output = Path(output) if output else notebook.with_suffix(".pdf")
-    return html_to_pdf(page, output, browser=browser)
+    return html_to_pdf(page, output, browser=browser, offline=offline)
 
 
 def autograded_notebooks(course, assignment: str) -> list[tuple[str, Path]]:

@@ -90,10 +90,17 @@ class _Session:
         except Exception:  # noqa: BLE001
             pass
 
-    async def run_code(self, source: str) -> nbformat.NotebookNode:
-        cell = nbformat.v4.new_code_cell(source)
-        await self.client.async_execute_cell(cell, len(self.nb.cells))
+    async def run_cell(self, cell: nbformat.NotebookNode) -> nbformat.NotebookNode:
+        """Execute a cell that is not part of the notebook (nbclient needs it in the list)."""
+        self.nb.cells.append(cell)
+        try:
+            await self.client.async_execute_cell(cell, len(self.nb.cells) - 1)
+        finally:
+            self.nb.cells.pop()
         return cell
+
+    async def run_code(self, source: str) -> nbformat.NotebookNode:
+        return await self.run_cell(nbformat.v4.new_code_cell(source))
 
     async def judge(self, variant: Variant) -> Judged:
         results = []
@@ -102,7 +109,7 @@ class _Session:
             for gid in tests_for(self.source, variant):
                 cell = copy.deepcopy(self.by_id[gid])
                 cell.outputs = []
-                await self.client.async_execute_cell(cell, len(self.nb.cells))
+                await self.run_cell(cell)
                 results.append(judge_cell(cell, self.source.metadata.get("name", ""), self.reference.get(gid, [])))
             await self.run_code(cells.source_text(self.by_id[variant.cell]))  # restore
         except (CellTimeoutError, DeadKernelError) as exc:

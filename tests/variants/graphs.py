@@ -1,0 +1,460 @@
+"""Buggy and correct versions of the graded cells of ``pytorch_and_graphs.ipynb``."""
+
+import textwrap
+
+from tests.variants.variant import Variant
+
+NB = "pytorch_and_graphs"
+
+P1_TENSORS = ("test_p1_tensors",)
+P1_NORM = ("test_p1_norm",)
+P1_AUTOGRAD = ("test_p1_autograd",)
+P2A = ("test_p2a_values", "test_p2a_structure")
+P2B = ("test_p2b_values", "test_p2b_error_graph")
+P2C = ("test_p2c_derivatives",)
+P2D = ("test_p2d_autograd",)
+
+# The correct sigmoid graph, as plain networkx calls; buggy versions edit one line of it.
+_SIGMOID_RAW = """
+    def build_sigmoid_graph():
+        G = nx.DiGraph()
+        def var(*names):
+            for n in names:
+                G.add_node(n, kind="variable")
+        def op(name, symbol, inputs, out):
+            G.add_node(name, kind="operation", op=symbol)
+            for i, v in enumerate(inputs):
+                G.add_edge(v, name, arg=i)
+            G.add_edge(name, out)
+        var("w0", "x0", "w1", "x1", "w2", "z1", "z2", "z3", "z4", "z5", "z6", "z7", "f")
+        G.add_node("c1", kind="variable", value=1.0)
+        G.add_node("c2", kind="variable", value=1.0)
+        op("times_a", "*", ["w0", "x0"], "z1")
+        op("times_b", "*", ["w1", "x1"], "z2")
+        op("plus_a", "+", ["z1", "z2"], "z3")
+        op("plus_b", "+", ["z3", "w2"], "z4")
+        op("minus", "neg", ["z4"], "z5")
+        op("expo", "exp", ["z5"], "z6")
+        op("plus_c", "+", ["c1", "z6"], "z7")
+        op("over", "/", ["c2", "z7"], "f")
+        return G
+"""
+
+
+def _sigmoid(old: str, new: str) -> str:
+    assert old in _SIGMOID_RAW, old
+    return _SIGMOID_RAW.replace(old, new)
+
+
+_ERROR_GRAPH = """
+    def build_error_graph():
+        G = nx.DiGraph()
+        add_operation(G, "m1", "*", ["w1", "x1"], "z1")
+        add_operation(G, "m2", "*", ["w2", "x2"], "z2")
+        add_operation(G, "s", "+", ["z1", "z2"], "z3")
+        add_operation(G, "n", "neg", ["z3"], "z4")
+        add_operation(G, "x", "exp", ["z4"], "f")
+        add_operation(G, "d", "-", ["f", "f_star"], "e")
+        return G
+"""
+
+_FE = """
+    f = math.exp(-(0.1 * 0.3 + (-0.2) * 0.4))
+    e = f - 1.0
+"""
+
+
+# Problem 1(e) re-creates v1 and v2 as float tensors; a 1(d) variant judged after the whole
+# reference notebook ran must first bring back the integer tensors of 1(a), as the notebook has them there.
+_INT_VECTORS = """
+    v1 = torch.tensor([[1], [2]])
+    v2 = torch.tensor([[-2], [-1]])
+"""
+
+
+def _norm(code: str) -> str:
+    return textwrap.dedent(_INT_VECTORS) + textwrap.dedent(code).lstrip("\n")
+
+
+def _error(old: str = "", new: str = "", fe: str = _FE) -> str:
+    assert old in _ERROR_GRAPH, old
+    return fe + (_ERROR_GRAPH.replace(old, new) if old else _ERROR_GRAPH)
+
+
+VARIANTS = [
+    # ---------------------------------------------------------------- 1(a)-(c) tensors: correct
+    Variant(NB, "p1_tensors", "reshape_and_functions", True, """
+        v1 = torch.tensor([1, 2]).reshape(2, 1)
+        v2 = torch.tensor([-2, -1]).view(2, 1)
+        A = torch.tensor([[1, -1], [0, 1]], dtype=torch.int64)
+        V = torch.hstack((v1, v2))
+        hadamard_AV = torch.mul(A, V)
+        Matrix_AV = torch.matmul(A, V)
+    """, P1_TENSORS),
+    Variant(NB, "p1_tensors", "typed_in_products", True, """
+        v1 = torch.tensor([[1], [2]])
+        v2 = torch.tensor([[-2], [-1]])
+        A = torch.tensor([[1, -1], [0, 1]])
+        V = torch.tensor([[1, -2], [2, -1]])
+        hadamard_AV = A * V
+        Matrix_AV = A.mm(V)
+    """, P1_TENSORS),
+    # ---------------------------------------------------------------- 1(a)-(c) tensors: buggy
+    Variant(NB, "p1_tensors", "flat_vectors", False, """
+        v1 = torch.tensor([1, 2])
+        v2 = torch.tensor([-2, -1])
+        A = torch.tensor([[1, -1], [0, 1]])
+        V = torch.stack([v1, v2], dim=1)
+        hadamard_AV = A * V
+        Matrix_AV = A @ V
+    """, P1_TENSORS),
+    Variant(NB, "p1_tensors", "V_rows_not_columns", False, """
+        v1 = torch.tensor([[1], [2]])
+        v2 = torch.tensor([[-2], [-1]])
+        A = torch.tensor([[1, -1], [0, 1]])
+        V = torch.cat([v1.T, v2.T], dim=0)
+        hadamard_AV = A * V
+        Matrix_AV = A @ V
+    """, P1_TENSORS),
+    Variant(NB, "p1_tensors", "products_swapped", False, """
+        v1 = torch.tensor([[1], [2]])
+        v2 = torch.tensor([[-2], [-1]])
+        A = torch.tensor([[1, -1], [0, 1]])
+        V = torch.cat([v1, v2], dim=1)
+        hadamard_AV = A @ V
+        Matrix_AV = A * V
+    """, P1_TENSORS),
+    Variant(NB, "p1_tensors", "capital_Tensor_float32", False, """
+        v1 = torch.Tensor([[1], [2]])
+        v2 = torch.Tensor([[-2], [-1]])
+        A = torch.Tensor([[1, -1], [0, 1]])
+        V = torch.cat([v1, v2], dim=1)
+        hadamard_AV = A * V
+        Matrix_AV = A @ V
+    """, P1_TENSORS),
+    Variant(NB, "p1_tensors", "V_times_A", False, """
+        v1 = torch.tensor([[1], [2]])
+        v2 = torch.tensor([[-2], [-1]])
+        A = torch.tensor([[1, -1], [0, 1]])
+        V = torch.cat([v1, v2], dim=1)
+        hadamard_AV = A * V
+        Matrix_AV = V @ A
+    """, P1_TENSORS),
+    # ---------------------------------------------------------------- 1(d) squared norm: correct
+    Variant(NB, "p1_norm", "square_then_sum", True, _norm("""
+        square_l2_v = torch.square(v1 - v2).sum()
+    """), P1_NORM),
+    Variant(NB, "p1_norm", "diff_times_diff", True, _norm("""
+        diff = v1 - v2
+        square_l2_v = (diff * diff).sum()
+    """), P1_NORM),
+    Variant(NB, "p1_norm", "inner_product_squeezed", True, _norm("""
+        def squared_length(u):
+            return (u.T @ u).squeeze()
+        square_l2_v = squared_length(v1 - v2)
+    """), P1_NORM),
+    # ---------------------------------------------------------------- 1(d) squared norm: buggy
+    Variant(NB, "p1_norm", "torch_norm_squared", False, _norm("""
+        square_l2_v = torch.norm((v1 - v2).float(), 2) ** 2
+    """), P1_NORM),
+    Variant(NB, "p1_norm", "vector_norm_disguised_as_int", False, _norm("""
+        square_l2_v = (torch.linalg.vector_norm((v1 - v2).double()) ** 2).round().long()
+    """), P1_NORM),
+    Variant(NB, "p1_norm", "norm_hidden_in_helper", False, _norm("""
+        def my_length_squared(u):
+            return torch.round(torch.norm(u.double()) ** 2).long()
+        square_l2_v = my_length_squared(v1 - v2)
+    """), P1_NORM),
+    Variant(NB, "p1_norm", "square_of_sum", False, _norm("""
+        square_l2_v = torch.sum(v1 - v2) ** 2
+    """), P1_NORM),
+    Variant(NB, "p1_norm", "sum_of_abs", False, _norm("""
+        square_l2_v = torch.sum(torch.abs(v1 - v2))
+    """), P1_NORM),
+    Variant(NB, "p1_norm", "not_reduced", False, _norm("""
+        square_l2_v = (v1 - v2) ** 2
+    """), P1_NORM),
+    # ---------------------------------------------------------------- 1(e) autograd: correct
+    Variant(NB, "p1_autograd", "torch_norm_squared", True, """
+        v1 = torch.tensor([[1.0], [2.0]], requires_grad=True)
+        v2 = torch.tensor([[-2.0], [-1.0]], requires_grad=True)
+        y = torch.norm(v1 - v2) ** 2
+        torch.autograd.backward(y)
+    """, P1_AUTOGRAD),
+    Variant(NB, "p1_autograd", "inner_product_1x1", True, """
+        v1 = torch.tensor([[1.0], [2.0]], requires_grad=True)
+        v2 = torch.tensor([[-2.0], [-1.0]], requires_grad=True)
+        d = v1 - v2
+        y = d.T @ d
+        y.backward()
+    """, P1_AUTOGRAD),
+    # ---------------------------------------------------------------- 1(e) autograd: buggy
+    Variant(NB, "p1_autograd", "v2_without_requires_grad", False, """
+        v1 = torch.tensor([[1.0], [2.0]], requires_grad=True)
+        v2 = torch.tensor([[-2.0], [-1.0]])
+        y = ((v1 - v2) ** 2).sum()
+        y.backward()
+    """, P1_AUTOGRAD),
+    Variant(NB, "p1_autograd", "norm_not_squared", False, """
+        v1 = torch.tensor([[1.0], [2.0]], requires_grad=True)
+        v2 = torch.tensor([[-2.0], [-1.0]], requires_grad=True)
+        y = torch.norm(v1 - v2)
+        y.backward()
+    """, P1_AUTOGRAD),
+    Variant(NB, "p1_autograd", "y_not_summed", False, """
+        v1 = torch.tensor([[1.0], [2.0]], requires_grad=True)
+        v2 = torch.tensor([[-2.0], [-1.0]], requires_grad=True)
+        y = (v1 - v2) ** 2
+        y.backward(torch.ones_like(y))
+    """, P1_AUTOGRAD),
+    Variant(NB, "p1_autograd", "float64_tensors", False, """
+        v1 = torch.tensor([[1.0], [2.0]], dtype=torch.float64, requires_grad=True)
+        v2 = torch.tensor([[-2.0], [-1.0]], dtype=torch.float64, requires_grad=True)
+        y = ((v1 - v2) ** 2).sum()
+        y.backward()
+    """, P1_AUTOGRAD),
+    Variant(NB, "p1_autograd", "forgot_requires_grad_and_backward", False, """
+        v1 = torch.tensor([[1], [2]])
+        v2 = torch.tensor([[-2], [-1]])
+        y = ((v1 - v2) ** 2).sum()
+    """, P1_AUTOGRAD),
+    # ---------------------------------------------------------------- 2(a) sigmoid graph: correct
+    Variant(NB, "p2a_sigmoid_graph", "plain_networkx_other_op_names", True, _SIGMOID_RAW, P2A),
+    Variant(NB, "p2a_sigmoid_graph", "negation_as_times_minus_one", True, _sigmoid(
+        'op("minus", "neg", ["z4"], "z5")',
+        'G.add_node("minus_one", kind="variable", value=-1.0)\n        op("minus", "*", ["minus_one", "z4"], "z5")'),
+        P2A),
+    Variant(NB, "p2a_sigmoid_graph", "negation_as_zero_minus", True, """
+        def build_sigmoid_graph():
+            G = nx.DiGraph()
+            add_operation(G, "a", "*", ["x0", "w0"], "z2")
+            add_operation(G, "b", "*", ["x1", "w1"], "z1")
+            add_operation(G, "c", "+", ["z2", "z1"], "z4")
+            add_operation(G, "d", "+", ["w2", "z4"], "z3")
+            add_constant(G, "zero", 0.0)
+            add_operation(G, "e", "-", ["zero", "z3"], "z5")
+            add_operation(G, "g", "exp", ["z5"], "z6")
+            add_constant(G, "one", 1.0)
+            add_operation(G, "h", "+", ["z6", "one"], "z7")
+            add_constant(G, "numerator", 1.0)
+            add_operation(G, "i", "/", ["numerator", "z7"], "f")
+            return G
+    """, P2A),
+    # ---------------------------------------------------------------- 2(a) sigmoid graph: buggy
+    Variant(NB, "p2a_sigmoid_graph", "negation_missing", False, """
+        def build_sigmoid_graph():
+            G = nx.DiGraph()
+            add_operation(G, "m0", "*", ["w0", "x0"], "z1")
+            add_operation(G, "m1", "*", ["w1", "x1"], "z2")
+            add_operation(G, "a1", "+", ["z1", "z2"], "z3")
+            add_operation(G, "a2", "+", ["z3", "w2"], "z4")
+            add_operation(G, "x", "exp", ["z4"], "z5")
+            add_constant(G, "one", 1.0)
+            add_operation(G, "a3", "+", ["one", "z5"], "z6")
+            add_constant(G, "num", 1.0)
+            add_operation(G, "d", "/", ["num", "z6"], "f")
+            return G
+    """, P2A),
+    Variant(NB, "p2a_sigmoid_graph", "plus_where_times_belongs", False, _sigmoid(
+        'op("times_b", "*", ["w1", "x1"], "z2")', 'op("times_b", "+", ["w1", "x1"], "z2")'), P2A),
+    Variant(NB, "p2a_sigmoid_graph", "bias_after_exponential", False, """
+        def build_sigmoid_graph():
+            G = nx.DiGraph()
+            add_operation(G, "m0", "*", ["w0", "x0"], "z1")
+            add_operation(G, "m1", "*", ["w1", "x1"], "z2")
+            add_operation(G, "a1", "+", ["z1", "z2"], "z3")
+            add_operation(G, "n", "neg", ["z3"], "z4")
+            add_operation(G, "x", "exp", ["z4"], "z5")
+            add_operation(G, "a2", "+", ["z5", "w2"], "z6")
+            add_constant(G, "one", 1.0)
+            add_operation(G, "a3", "+", ["one", "z6"], "z7")
+            add_constant(G, "num", 1.0)
+            add_operation(G, "d", "/", ["num", "z7"], "f")
+            return G
+    """, P2A),
+    Variant(NB, "p2a_sigmoid_graph", "division_upside_down", False, _sigmoid(
+        'op("over", "/", ["c2", "z7"], "f")', 'op("over", "/", ["z7", "c2"], "f")'), P2A),
+    Variant(NB, "p2a_sigmoid_graph", "three_input_sum", False, """
+        def build_sigmoid_graph():
+            G = nx.DiGraph()
+            add_operation(G, "m0", "*", ["w0", "x0"], "z1")
+            add_operation(G, "m1", "*", ["w1", "x1"], "z2")
+            add_operation(G, "sum3", "+", ["z1", "z2", "w2"], "z3")
+            add_operation(G, "n", "neg", ["z3"], "z4")
+            add_operation(G, "x", "exp", ["z4"], "z5")
+            add_constant(G, "one", 1.0)
+            add_operation(G, "a", "+", ["one", "z5"], "z6")
+            add_constant(G, "num", 1.0)
+            add_operation(G, "d", "/", ["num", "z6"], "f")
+            return G
+    """, P2A),
+    Variant(NB, "p2a_sigmoid_graph", "numbered_from_z0", False, _SIGMOID_RAW.replace(
+        "return G", "return nx.relabel_nodes(G, {f'z{i}': f'z{i - 1}' for i in range(1, 8)})"), P2A),
+    Variant(NB, "p2a_sigmoid_graph", "operations_chained_directly", False, """
+        def build_sigmoid_graph():
+            G = nx.DiGraph()
+            add_operation(G, "m0", "*", ["w0", "x0"], "z1")
+            add_operation(G, "m1", "*", ["w1", "x1"], "z2")
+            add_operation(G, "a1", "+", ["z1", "z2"], "z3")
+            add_operation(G, "a2", "+", ["z3", "w2"], "z4")
+            add_operation(G, "n", "neg", ["z4"], "z5")
+            add_operation(G, "x", "exp", ["z5"], "z6")
+            add_constant(G, "one", 1.0)
+            add_operation(G, "a3", "+", ["one", "z6"], "z7")
+            add_constant(G, "num", 1.0)
+            add_operation(G, "d", "/", ["num", "z7"], "f")
+            G.remove_node("z5")
+            G.add_edge("n", "x")
+            return G
+    """, P2A),
+    # ---------------------------------------------------------------- 2(b) forward pass: correct
+    Variant(NB, "p2b_forward", "other_names_and_times_minus_one", True, """
+        f = float(np.exp(-(point_2b["w1"] * point_2b["x1"] + point_2b["w2"] * point_2b["x2"])))
+        e = f - point_2b["f_star"]
+
+        def build_error_graph():
+            G = nx.DiGraph()
+            add_operation(G, "first_product", "*", ["x1", "w1"], "z2")
+            add_operation(G, "second_product", "*", ["x2", "w2"], "z1")
+            add_operation(G, "total", "+", ["z2", "z1"], "z3")
+            add_constant(G, "minus_one", -1.0)
+            add_operation(G, "flip", "*", ["z3", "minus_one"], "z4")
+            add_operation(G, "power", "exp", ["z4"], "f")
+            add_operation(G, "error", "-", ["f", "f_star"], "e")
+            return G
+    """, P2B),
+    Variant(NB, "p2b_forward", "values_from_own_graph", True, """
+        def build_error_graph():
+            G = nx.DiGraph()
+            for n in ["w1", "x1", "w2", "x2", "f_star", "z1", "z2", "z3", "z4", "f", "e"]:
+                G.add_node(n, kind="variable")
+            for n, o in [("p", "*"), ("q", "*"), ("r", "+"), ("s", "neg"), ("t", "exp"), ("u", "-")]:
+                G.add_node(n, kind="operation", op=o)
+            G.add_edges_from([("w1", "p"), ("x1", "p"), ("p", "z1"), ("w2", "q"), ("x2", "q"), ("q", "z2"),
+                              ("z1", "r"), ("z2", "r"), ("r", "z3"), ("z3", "s"), ("s", "z4"), ("z4", "t"),
+                              ("t", "f"), ("u", "e")])
+            G.add_edge("f", "u", arg=0)
+            G.add_edge("f_star", "u", arg=1)
+            return G
+
+        _forward = evaluate_graph(build_error_graph(), point_2b)
+        f, e = float(_forward["f"]), float(_forward["e"])
+    """, P2B),
+    # ---------------------------------------------------------------- 2(b) forward pass: buggy
+    Variant(NB, "p2b_forward", "rounded_to_3_decimals", False, _error(fe="""
+    f = round(math.exp(0.05), 3)
+    e = round(f - 1.0, 3)
+"""), ("test_p2b_values",)),
+    Variant(NB, "p2b_forward", "exponent_sign_lost", False, _error(
+        '        add_operation(G, "n", "neg", ["z3"], "z4")\n        add_operation(G, "x", "exp", ["z4"], "f")',
+        '        add_operation(G, "x", "exp", ["z3"], "f")', fe="""
+    f = math.exp(0.1 * 0.3 + (-0.2) * 0.4)
+    e = f - 1.0
+"""), P2B),
+    Variant(NB, "p2b_forward", "error_reversed_in_graph", False, _error(
+        'add_operation(G, "d", "-", ["f", "f_star"], "e")',
+        'add_operation(G, "d", "-", ["f_star", "f"], "e")'), ("test_p2b_error_graph",)),
+    Variant(NB, "p2b_forward", "f_star_constant_and_f_unnamed", False, """
+        f = math.exp(0.05)
+        e = f - 1.0
+
+        def build_error_graph():
+            G = nx.DiGraph()
+            add_operation(G, "m1", "*", ["w1", "x1"], "z1")
+            add_operation(G, "m2", "*", ["w2", "x2"], "z2")
+            add_operation(G, "s", "+", ["z1", "z2"], "z3")
+            add_operation(G, "n", "neg", ["z3"], "z4")
+            add_operation(G, "x", "exp", ["z4"], "z5")
+            add_operation(G, "d", "-", ["z5", "f_star"], "e")
+            return G
+    """, ("test_p2b_error_graph",)),
+    Variant(NB, "p2b_forward", "sign_of_error", False, _error(fe="""
+    f = math.exp(0.05)
+    e = 1.0 - f
+"""), ("test_p2b_values",)),
+    # ---------------------------------------------------------------- 2(c) derivatives: correct
+    Variant(NB, "p2c_derivatives", "typed_four_decimals", True, """
+        de_df = 1.0
+        de_dw1 = -0.3154
+        de_dw2 = -0.4205
+    """, P2C),
+    Variant(NB, "p2c_derivatives", "chain_rule_in_code", True, """
+        z4 = -(0.1 * 0.3 + (-0.2) * 0.4)
+        df_dz4 = math.exp(z4)
+        de_df = 1.0
+        de_dw1 = de_df * df_dz4 * (-1.0) * 0.3
+        de_dw2 = de_df * df_dz4 * (-1.0) * 0.4
+    """, P2C),
+    # ---------------------------------------------------------------- 2(c) derivatives: buggy
+    Variant(NB, "p2c_derivatives", "seed_answer_forgot_f", False, """
+        de_df = 1.0
+        de_dw1 = -0.3
+        de_dw2 = -0.4
+    """, P2C),
+    Variant(NB, "p2c_derivatives", "sign_dropped", False, """
+        de_df = 1.0
+        de_dw1 = 0.3 * math.exp(0.05)
+        de_dw2 = 0.4 * math.exp(0.05)
+    """, P2C),
+    Variant(NB, "p2c_derivatives", "weight_instead_of_input", False, """
+        de_df = 1.0
+        de_dw1 = -0.1 * math.exp(0.05)
+        de_dw2 = 0.2 * math.exp(0.05)
+    """, P2C),
+    Variant(NB, "p2c_derivatives", "de_df_is_f", False, """
+        de_df = math.exp(0.05)
+        de_dw1 = -0.3 * math.exp(0.05)
+        de_dw2 = -0.4 * math.exp(0.05)
+    """, P2C),
+    # ---------------------------------------------------------------- 2(d) autograd: correct
+    Variant(NB, "p2d_autograd", "backward_and_grad", True, """
+        w1.grad = None
+        w2.grad = None
+        f_torch = torch.exp(-(w1 * x1 + w2 * x2))
+        e_torch = f_torch - f_star
+        e_torch.backward()
+        dedw1 = w1.grad
+        dedw2 = w2.grad
+    """, P2D),
+    Variant(NB, "p2d_autograd", "autograd_grad_items", True, """
+        error_t = torch.exp(-w1 * x1 - w2 * x2) - f_star
+        grads = torch.autograd.grad(error_t, (w1, w2))
+        dedw1 = grads[0].item()
+        dedw2 = grads[1].item()
+    """, P2D),
+    # ---------------------------------------------------------------- 2(d) autograd: buggy
+    Variant(NB, "p2d_autograd", "typed_in_values", False, """
+        dedw1 = torch.tensor(-0.3 * math.exp(0.05))   # the 2(c) numbers, typed in
+        dedw2 = torch.tensor(-0.4 * math.exp(0.05))
+    """, P2D),
+    Variant(NB, "p2d_autograd", "typed_in_four_decimals", False, """
+        dedw1 = torch.tensor([-0.3154])
+        dedw2 = torch.tensor([-0.4205])
+    """, P2D),
+    Variant(NB, "p2d_autograd", "recreates_the_inputs", False, """
+        w1 = torch.tensor(0.1, requires_grad=True)
+        w2 = torch.tensor(-0.2, requires_grad=True)
+        x1 = torch.tensor(0.3)
+        x2 = torch.tensor(0.4)
+        f_star = torch.tensor(1.0)
+        e_torch = torch.exp(-(w1 * x1 + w2 * x2)) - f_star
+        e_torch.backward()
+        dedw1 = w1.grad
+        dedw2 = w2.grad
+    """, P2D),
+    Variant(NB, "p2d_autograd", "hand_formula_not_autograd", False, """
+        with torch.no_grad():
+            f_torch = torch.exp(-(w1 * x1 + w2 * x2))
+            dedw1 = -x1 * f_torch
+            dedw2 = -x2 * f_torch
+    """, P2D),
+    Variant(NB, "p2d_autograd", "copy_paste_w1_twice", False, """
+        e_torch = torch.exp(-(w1 * x1 + w2 * x2)) - f_star
+        dedw1, _ = torch.autograd.grad(e_torch, [w1, w2], retain_graph=True)
+        dedw2 = torch.autograd.grad(e_torch, [w1])[0]
+    """, P2D),
+    Variant(NB, "p2d_autograd", "squared_error", False, """
+        e_torch = (torch.exp(-(w1 * x1 + w2 * x2)) - f_star) ** 2
+        dedw1, dedw2 = torch.autograd.grad(e_torch, [w1, w2])
+    """, P2D),
+]

@@ -61,7 +61,10 @@ class Course:
 
     @property
     def db_url(self) -> str:
-        return os.environ.get("GRADER_DB_URL") or f"sqlite:///{self.root / 'gradebook.db'}"
+        """The gradebook: ``$GRADER_DB_URL``, else ``CourseDirectory.db_url`` in
+        ``nbgrader_config.py`` (e.g. a PostgreSQL URL), else ``gradebook.db`` here."""
+        return (os.environ.get("GRADER_DB_URL") or _configured_db_url(self.root)
+                or f"sqlite:///{self.root / 'gradebook.db'}")
 
     def assignments(self) -> list[str]:
         """Assignments are the folders of ``source/`` that hold at least one notebook."""
@@ -89,6 +92,20 @@ class Course:
                 f"unknown assignment(s): {', '.join(unknown)}; known: {', '.join(known) or 'none'}"
             )
         return list(names)
+
+
+def _configured_db_url(root: Path) -> str | None:
+    config = root / "nbgrader_config.py"
+    if not config.exists():
+        return None
+    try:
+        from traitlets.config.loader import PyFileConfigLoader
+
+        cfg = PyFileConfigLoader(config.name, path=str(root)).load_config()
+    except Exception:  # noqa: BLE001 - a broken config is nbgrader's to report
+        return None
+    url = cfg.get("CourseDirectory", {}).get("db_url")
+    return str(url) if url else None
 
 
 def ensure_venv_on_path() -> None:

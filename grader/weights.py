@@ -114,11 +114,12 @@ def fill_cache(models=tuple(WEIGHTS), *, progress: bool = True) -> list[CachedWe
     return cache_status(models)
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(
-        prog="grader weights",
-        description="Fill the torch hub cache with the AlexNet, VGG16 and ResNet18 ImageNet "
-                    "weights used by the `pretrained` assignment (needs internet).")
+DESCRIPTION = ("Fill the torch hub cache with the AlexNet, VGG16 and ResNet18 ImageNet "
+               "weights used by the `pretrained` assignment (needs internet).")
+
+
+def add_arguments(ap: argparse.ArgumentParser) -> None:
+    """The options of ``grader weights`` (shared by ``python -m grader.weights``)."""
     ap.add_argument("models", nargs="*", metavar="MODEL", help=f"which weights (default: all of {', '.join(WEIGHTS)})")
     ap.add_argument("--torch-home", default=None,
                     help="fill DIR/hub/checkpoints instead of the default torch cache "
@@ -126,7 +127,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--check", action="store_true",
                     help="only report which weights are cached; download nothing")
     ap.add_argument("--quiet", action="store_true", help="no download progress bar")
-    args = ap.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="grader weights", description=DESCRIPTION)
+    add_arguments(ap)
+    return run(ap.parse_args(argv))
+
+
+def run(args: argparse.Namespace) -> int:
+    """Carry out ``grader weights``; returns the exit code."""
     if args.torch_home:
         os.environ["TORCH_HOME"] = str(Path(args.torch_home).resolve())
         import torch
@@ -135,7 +145,9 @@ def main(argv: list[str] | None = None) -> int:
     models = tuple(args.models) or tuple(WEIGHTS)
     unknown = [m for m in models if m not in WEIGHTS]
     if unknown:
-        ap.error(f"unknown model(s) {', '.join(unknown)}; choose from {', '.join(WEIGHTS)}")
+        print(f"grader weights: unknown model(s) {', '.join(unknown)}; choose from {', '.join(WEIGHTS)}",
+              file=sys.stderr)
+        return 2
     if args.check:
         status = cache_status(models)
         ok = True

@@ -210,3 +210,64 @@ def test_changed_submission_is_regraded(mixed_course):
     summary = autograde(mixed_course, "mini", limits=LIMITS, progress=False, workers=1, log=lambda *_: None)
     assert summary.graded == ["wrong"]
     assert _scores(mixed_course)["wrong"]["test_add"] == (2.0, "passed")
+
+
+def _front_end_variants(src: dict) -> dict[str, dict]:
+    """The same correct notebook as other front ends save it."""
+    colab = copy.deepcopy(src)
+    colab["metadata"] = {"colab": {"provenance": []}, "kernelspec": {"name": "python3", "display_name": "Python 3"},
+                         "accelerator": "GPU"}
+    for c in colab["cells"]:
+        c.pop("id", None)
+        c["metadata"]["id"] = "x" + str(abs(hash(str(c["source"]))))[:8]
+    colab["nbformat_minor"] = 0
+    vscode = copy.deepcopy(src)
+    vscode["metadata"]["vscode"] = {"interpreter": {"hash": "abc"}}
+    for c in vscode["cells"]:
+        src_text = c["source"] if isinstance(c["source"], str) else "".join(c["source"])
+        c["source"] = src_text.splitlines(keepends=True)
+        if c["cell_type"] == "code":
+            c["outputs"] = [{"output_type": "stream", "name": "stdout", "text": ["stale output\n"]}]
+            c["execution_count"] = 7
+    classic = copy.deepcopy(src)
+    classic["nbformat_minor"] = 4
+    for c in classic["cells"]:
+        c.pop("id", None)
+    return {"colab": colab, "vscode": vscode, "classic": classic}
+
+
+def test_notebooks_from_other_front_ends_and_noisy_cells(mini_course, tmp_path):
+    import shutil
+    course = make_course(tmp_path)
+    shutil.copytree(mini_course.source / "mini", course.source / "mini")
+    shutil.copytree(mini_course.release / "mini", course.release / "mini")
+    src = _nb(course)
+    for name, nb in _front_end_variants(src).items():
+        submit(course, name, "mini", nb)
+    noisy = ("import sys, warnings\n_add = add\ndef add(a, b):\n"
+             "    warnings.warn('this is slow'); print('debug', file=sys.stderr)\n    return _add(a, b)\n")
+    submit(course, "noisy", "mini", _with(src, "add_solution", noisy))
+    autograde(course, "mini", limits=LIMITS, workers=2, progress=False, log=lambda *_: None)
+    scores = _scores(course)
+    for student in ["colab", "vscode", "classic", "noisy"]:
+        assert scores[student]["test_add"] == (2.0, "passed"), (student, scores[student])
+        assert scores[student]["test_scale"] == (3.0, "passed"), (student, scores[student])
+
+
+def test_external_dask_cluster_gives_the_same_grades(mixed_course, tmp_path):
+    """A cluster of several local worker processes, reached by its scheduler address."""
+    import shutil
+
+    from distributed import LocalCluster
+
+    course = make_course(tmp_path)
+    shutil.copytree(mixed_course.source / "mini", course.source / "mini")
+    shutil.copytree(mixed_course.release / "mini", course.release / "mini")
+    shutil.copytree(mixed_course.submitted, course.submitted)
+    expected = _scores(mixed_course)
+    with LocalCluster(n_workers=3, threads_per_worker=1, processes=True, dashboard_address=None,
+                      memory_limit=0, silence_logs=40) as cluster:
+        summary = autograde(course, "mini", limits=LIMITS, scheduler=cluster.scheduler_address,
+                            progress=False, log=lambda *_: None)
+    assert len(summary.graded) == len(expected)
+    assert _scores(course) == expected

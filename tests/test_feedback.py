@@ -96,7 +96,6 @@ def _have_pdf_tools() -> bool:
     return shutil.which("pdftotext") is not None
 
 
-@pytest.mark.slow
 @pytest.mark.skipif(not _have_pdf_tools(), reason="needs chromium and poppler-utils (scripts/setup_pdf.sh)")
 def test_feedback_pdf(course):
     written = write_feedback(course, "softmax", ["bob"], pdf=True)

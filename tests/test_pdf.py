@@ -100,18 +100,49 @@ def test_missing_browser_on_the_command_line(monkeypatch, tmp_path, capsys):
     assert "apt-get install chromium" in capsys.readouterr().err
 
 
-def test_questions_follow_graded_cells():
+def test_questions_are_exercises():
     nb = nbformat.read(ALICE, as_version=4)
     preamble, questions = P.split_questions(nb)
-    assert [q.grade_id for q in questions] == ["test_softmax_sums", "test_softmax_stable",
-                                               "q_explain_shift"]
-    assert [q.points for q in questions] == [1, 2, 2]
-    assert [q.kind for q in questions] == ["auto", "auto", "manual"]
-    # the title stays in the preamble; question 1 starts at its section heading
+    # one exercise (the softmax answer and its two tests) and one written answer
+    assert [q.heading for q in questions] == ["Question 1: softmax_solution",
+                                              "Question 2: q_explain_shift"]
+    assert [q.grade_ids for q in questions] == [["test_softmax_sums", "test_softmax_stable"],
+                                                ["q_explain_shift"]]
+    assert [q.points for q in questions] == [3, 2]
+    assert [q.kind for q in questions] == ["auto", "manual"]
+    # the title stays in the preamble; question 1 starts at its section heading,
+    # question 2 at the first heading after question 1's last test
     assert len(preamble) == 1 and P.heading_of(preamble[0]) == "Softmax practice"
     assert P.heading_of(questions[0].cells[0]) == "Part 1: the softmax function"
-    assert questions[2].section == "Part 3: why shifting works"
+    assert P.heading_of(questions[1].cells[0]) == "Part 2: looking at it"
+    assert questions[1].section == "Part 3: why shifting works"
     assert sum(len(q.cells) for q in questions) + len(preamble) == len(nb.cells)
+
+
+def test_tests_after_a_written_answer_and_lone_tests():
+    md, code = nbformat.v4.new_markdown_cell, nbformat.v4.new_code_cell
+
+    def nbg(cell, gid, **kw):
+        cell.metadata["nbgrader"] = {"grade_id": gid, "grade": False, "solution": False,
+                                     "locked": False, **kw}
+        return cell
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        md("# Title"),
+        nbg(code("x = 1"), "t_alone", grade=True, points=1),           # a test with no answer
+        md("## A"), nbg(code("def f(): ..."), "f_part1", solution=True),
+        nbg(code("def g(): ..."), "f_part2", solution=True),           # two answer cells
+        nbg(code("assert f"), "t_f", grade=True, points=2),
+        nbg(md("answer"), "q_w", grade=True, solution=True, points=3),
+        nbg(code("assert g"), "t_g", grade=True, points=1),            # a test after a written answer
+        nbg(code("def h(): ..."), "h_untested", solution=True),        # no test follows
+    ]
+    _, qs = P.split_questions(nb)
+    assert [(q.grade_id, q.grade_ids, q.points) for q in qs] == [
+        ("t_alone", ["t_alone"], 1), ("f_part1", ["t_f"], 2), ("q_w", ["q_w"], 3),
+        ("t_g", ["t_g"], 1)]
+    assert qs[-1].cells[-1].metadata["nbgrader"]["grade_id"] == "h_untested"
 
 
 def test_clean_notebook_drops_hidden_tests_and_records():
@@ -135,7 +166,6 @@ def test_html_is_offline():
 # ------------------------------------------------------------------ printed PDFs
 
 @needs_browser
-@pytest.mark.slow
 def test_math_is_rendered(pdfs):
     text = pdf_text(pdfs["alice"])
     for sym in ("σ", "∑", "∈"):  # softmax formula: sigma, sum, "z in R^K"
@@ -145,7 +175,6 @@ def test_math_is_rendered(pdfs):
 
 
 @needs_browser
-@pytest.mark.slow
 def test_every_heading_and_non_ascii_text(pdfs):
     nb = nbformat.read(ALICE, as_version=4)
     text = squash(pdf_text(pdfs["alice"]))
@@ -158,7 +187,6 @@ def test_every_heading_and_non_ascii_text(pdfs):
 
 
 @needs_browser
-@pytest.mark.slow
 def test_one_image_per_figure(pdfs):
     nb = nbformat.read(ALICE, as_version=4)
     assert raster_outputs(nb) == 2
@@ -167,7 +195,6 @@ def test_one_image_per_figure(pdfs):
 
 
 @needs_browser
-@pytest.mark.slow
 def test_long_lines_wrap_and_broken_math_shows(pdfs):
     text = pdf_text(pdfs["alice"])
     # the end of a 330-character code line is on the page, not cut off
@@ -177,7 +204,6 @@ def test_long_lines_wrap_and_broken_math_shows(pdfs):
 
 
 @needs_browser
-@pytest.mark.slow
 def test_no_hidden_tests_or_records_in_pdf(pdfs):
     for key in ("alice", "bob", "answers"):
         text = pdf_text(pdfs[key])
@@ -186,7 +212,6 @@ def test_no_hidden_tests_or_records_in_pdf(pdfs):
 
 
 @needs_browser
-@pytest.mark.slow
 def test_gradescope_one_question_per_page(pdfs):
     nb = nbformat.read(BOB, as_version=4)
     _, questions = P.split_questions(nb)
@@ -203,20 +228,17 @@ def test_gradescope_one_question_per_page(pdfs):
 
 
 @needs_browser
-@pytest.mark.slow
 def test_answers_only(pdfs):
     text = pdf_text(pdfs["answers"])
-    for heading in ("Question 1: test_softmax_sums", "Question 2: test_softmax_stable",
-                    "Question 3: q_explain_shift"):
+    for heading in ("Question 1: softmax_solution", "Question 2: q_explain_shift"):
         assert heading in text
     assert "def softmax" in text and "the factor" in text
     assert "assert p.shape" not in text  # test cells are not answers
     assert "naïve café" not in text  # nor is the preamble
-    assert len(page_texts(pdfs["answers"])) == 3
+    assert len(page_texts(pdfs["answers"])) == 2
 
 
 @needs_browser
-@pytest.mark.slow
 def test_page_renders(pdfs, tmp_path):
     import numpy as np
     from PIL import Image
@@ -233,7 +255,6 @@ def test_page_renders(pdfs, tmp_path):
 
 
 @needs_browser
-@pytest.mark.slow
 def test_all_autograded_submissions(tmp_path, capsys):
     from grader.cli.main import main
 

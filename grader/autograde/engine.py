@@ -32,6 +32,7 @@ class Summary:
     skipped: list[str] = field(default_factory=list)    # unchanged since the last run
     messages: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
+    reference_seconds: float = 0.0  # running the reference solution (cached between runs)
 
     def lines(self) -> list[str]:
         out = [f"{self.assignment}: graded {len(self.graded)}, failed to grade {len(self.failed)}, "
@@ -73,7 +74,7 @@ def _release_files(course: Course, assignment: str) -> dict[str, bytes]:
 
 def build_tasks(course: Course, assignment: str, todo: list[planning.Planned], limits: Limits,
                 sandbox: bool, log: Callable = print) -> list[Task]:
-    env = {"COURSE_DATA": str(course.data), "NBGRADER_EXECUTION": "autograde"}
+    env = {"COURSE_DATA": str(course.data.resolve()), "NBGRADER_EXECUTION": "autograde"}
     config = SandboxConfig(enabled=sandbox, readonly=[Path(p) for p in readonly_paths(course)], env=env)
     sources, releases, references = {}, {}, {}
     for name in course.notebooks(assignment):
@@ -138,7 +139,9 @@ def autograde(course: Course, assignment: str, *, students: list[str] | None = N
         return summary
     ensure_in_gradebook(course, assignment)
     limits = limits or Limits()
+    t0 = time.monotonic()
     tasks = build_tasks(course, assignment, todo, limits, sandbox_enabled(sandbox), log=log)
+    summary.reference_seconds = time.monotonic() - t0
     stream = _serial(tasks) if backend == "serial" else _dask(tasks, scheduler, workers)
     bar = _progress(len(tasks), assignment, progress)
     try:

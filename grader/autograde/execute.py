@@ -50,6 +50,8 @@ class Outcome:
     message: str = ""
     restarts: int = 0
     seconds: float = 0.0
+    cells_seconds: float = 0.0  # time inside cells (the notebook's own work)
+    startup_seconds: float = 0.0  # starting kernels (sandbox included) until they answer
 
 
 def _mark(cell: Any, status: str, message: str) -> None:
@@ -64,6 +66,7 @@ class _Run:
         self.deadline = time.monotonic() + limits.notebook_timeout
         self.ipc_root = Path(tempfile.mkdtemp(prefix="grader-ipc-"))
         self.ipc_root.chmod(0o755)
+        self.cells_seconds = 0.0
 
     def _manager(self, attempt: int):
         if not self.sandbox.enabled:
@@ -84,6 +87,7 @@ class _Run:
             self.nb, km=self._manager(attempt), timeout=self.limits.cell_timeout,
             startup_timeout=self.limits.startup_timeout, allow_errors=True,
             interrupt_on_timeout=False, record_timing=False, kernel_name="python3",
+            shutdown_kernel="immediate",
             resources={"metadata": {"path": str(self.workdir)}},
         )
         client._grader_env = env_kwargs  # type: ignore[attr-defined]
@@ -96,6 +100,7 @@ class _Run:
         if remaining <= 0:
             return "budget"
         client.timeout = max(1, int(min(self.limits.cell_timeout, remaining)))
+        started = time.monotonic()
         try:
             await client.async_execute_cell(cell, index, store_history=True)
             return "ok"
@@ -103,6 +108,8 @@ class _Run:
             return "timeout"
         except DeadKernelError:
             return "died"
+        finally:
+            self.cells_seconds += time.monotonic() - started
 
     async def _interrupt(self, client: NotebookClient) -> bool:
         """Try SIGINT; True when the kernel answers again within a few seconds."""
@@ -135,8 +142,10 @@ class _Run:
         code_cells = [i for i, c in enumerate(self.nb.cells) if c.cell_type == "code"]
         while True:
             client = self._client(attempt)
+            t_start = time.monotonic()
             try:
                 async with client.async_setup_kernel(**client._grader_env):  # type: ignore[attr-defined]
+                    outcome.startup_seconds += time.monotonic() - t_start
                     replay = [i for i in code_cells if i < position and i not in skip]
                     todo = replay + [i for i in code_cells if i >= position]
                     broke_at = None
@@ -184,6 +193,7 @@ class _Run:
                         _mark(self.nb.cells[j], "error", "not run: the kernel was restarted too many times")
                 break
         outcome.seconds = time.monotonic() - start
+        outcome.cells_seconds = self.cells_seconds
         shutil.rmtree(self.ipc_root, ignore_errors=True)
         return outcome
 

@@ -102,6 +102,9 @@ def grade_submission(task: Task, slot: int | None = None) -> dict:
                 _write(work, rel, data)
             bwrap.prepare_dir(work, slot) if task.sandbox else None
             outcome = execute(nb, work, task.limits, sandbox)
+        entry["cells_seconds"] = round(outcome.cells_seconds, 3)
+        entry["startup_seconds"] = round(outcome.startup_seconds, 3)
+        entry["kernel_restarts"] = outcome.restarts
         if outcome.status == "error":
             entry.update(status="error", message=outcome.message)
             entry["cells"] = [c.as_dict() for c in missing_notebook(source, name, "error", outcome.message)]

@@ -40,7 +40,7 @@ table.dl-fb { border-collapse: collapse; margin: 8px 0 18px 0; font-size: 13px; 
 table.dl-fb th, table.dl-fb td { border: 1px solid #cbd5e0; padding: 4px 8px; text-align: left;
   vertical-align: top; }
 table.dl-fb th { background: #edf2f7; }
-table.dl-fb td.msg { white-space: pre-wrap; font-family: "DejaVu Sans Mono", monospace; font-size: 12px; }
+table.dl-fb td.msg { width: 48%; white-space: pre-wrap; font-family: "DejaVu Sans Mono", monospace; font-size: 12px; }
 .dl-result { margin: 4px 0 14px 0; padding: 6px 10px; border-left: 6px solid #a0aec0;
   background: #f7fafc; font-size: 13px; }
 .dl-result.passed { border-color: #2f855a; background: #f0fff4; }

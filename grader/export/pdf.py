@@ -8,8 +8,9 @@ host name resolves to nothing, so the export never touches the network.
 
 ``--gradescope`` mode starts every question on a new page under a heading naming it,
 so Gradescope's page-to-question matching needs no manual tagging. A question is one
-graded cell (an autograded test cell or a manually graded answer) together with the
-cells that lead up to it: from the first section heading after the previous question.
+exercise: an answer cell and the test cells that grade it, or one manually graded
+written answer, with the cells leading up to it (from the first section heading after
+the previous question). It is named after its answer cell's ``grade_id``.
 
 Hidden tests never reach a PDF: their source is cut out of test cells (autograded
 notebooks still hold it), tracebacks of test cells are shortened to their last line,
@@ -130,12 +131,13 @@ def _plain(text: str) -> str:
 
 @dataclass
 class Question:
-    """One graded cell and the cells leading up to it."""
+    """One exercise: its answer cell(s) and the tests that grade them, or one written answer."""
 
     number: int
-    grade_id: str
+    grade_id: str  # the first answer cell's id (or the first test's, when there is no answer)
+    grade_ids: list[str]  # the graded cells: tests, or the manually graded answer
     points: float
-    kind: str  # "auto" (a test cell) or "manual" (an answer cell)
+    kind: str  # "auto" (graded by tests) or "manual" (a written answer)
     section: str | None
     cells: list = field(default_factory=list)
 
@@ -144,44 +146,82 @@ class Question:
         return f"Question {self.number}: {self.grade_id}"
 
 
+def _groups(cells: list) -> list[list[int]]:
+    """Indices of the answer/graded cells of each question, in order.
+
+    A written (manually graded) answer is a question of its own. Otherwise a question
+    is a run of answer cells followed by the test cells that grade them; the next
+    answer cell after a test starts the next question. Answer cells that no test
+    follows join the next question.
+    """
+    groups: list[list[int]] = []
+    current: list[int] | None = None
+    closed = True  # the current group takes no more cells
+    for i, c in enumerate(cells):
+        if C.is_manual(c):
+            groups.append([i])
+            current, closed = None, True
+        elif C.is_solution(c):
+            if current is None or any(C.is_graded(cells[j]) for j in current):
+                current = [i]
+                groups.append(current)
+            else:
+                current.append(i)
+            closed = False
+        elif C.is_test(c):
+            if current is None or closed:
+                current = [i]
+                groups.append(current)
+                closed = False
+            else:
+                current.append(i)
+    return [g for g in groups if any(C.is_graded(cells[j]) for j in g)] or []
+
+
 def split_questions(nb) -> tuple[list, list[Question]]:
-    """Split a notebook's cells into a preamble and one :class:`Question` per graded cell."""
+    """Split a notebook's cells into a preamble and its :class:`Question` s.
+
+    A question's pages start at the first section heading after the previous
+    question's last graded cell (or right after that cell when there is no heading).
+    """
     cells = list(nb.cells)
-    graded = [i for i, c in enumerate(cells) if C.is_graded(c)]
-    if not graded:
+    groups = _groups(cells)
+    if not groups:
         return cells, []
+    # answer cells that no test followed were dropped from the groups; they simply
+    # stay among the cells of the question they fall in
     starts = []
     prev_end = 0
-    for g in graded:
-        first_content = next((i for i in range(prev_end, g + 1)
-                              if C.is_solution(cells[i]) or C.is_graded(cells[i])), g)
-        # a question starts at the first section heading after the previous one
+    for g in groups:
+        first_content = g[0]
         found = [i for i in range(prev_end, first_content) if heading_of(cells[i])]
         if not starts and len(found) > 1:
             found = found[1:]  # the notebook's title stays in the preamble
-        start = found[0] if found else prev_end
-        starts.append(start)
-        prev_end = g + 1
+        starts.append(found[0] if found else prev_end)
+        prev_end = max(j for j in g if C.is_graded(cells[j])) + 1
     preamble = cells[:starts[0]]
-    questions: list[Question] = []
     section = None
-    for i in range(starts[0]):
-        section = heading_of(cells[i]) or section
-    for k, g in enumerate(graded):
-        end = starts[k + 1] if k + 1 < len(graded) else len(cells)
-        group = cells[starts[k]:end]
-        for c in cells[starts[k]:g + 1]:
+    for c in preamble:
+        section = heading_of(c) or section
+    questions: list[Question] = []
+    for k, g in enumerate(groups):
+        end = starts[k + 1] if k + 1 < len(groups) else len(cells)
+        graded = [j for j in g if C.is_graded(cells[j])]
+        for c in cells[starts[k]:graded[0] + 1]:
             section = heading_of(c) or section
-        cell = cells[g]
+        manual = C.is_manual(cells[graded[0]])
+        answers = [j for j in g if C.is_solution(cells[j])]
+        label_cell = cells[answers[0]] if answers else cells[graded[0]]
         questions.append(Question(
             number=k + 1,
-            grade_id=C.grade_id(cell) or f"cell{g}",
-            points=C.points(cell),
-            kind="manual" if C.is_solution(cell) else "auto",
+            grade_id=C.grade_id(label_cell) or f"cell{g[0]}",
+            grade_ids=[C.grade_id(cells[j]) or f"cell{j}" for j in graded],
+            points=sum(C.points(cells[j]) for j in graded),
+            kind="manual" if manual else "auto",
             section=section,
-            cells=group,
+            cells=cells[starts[k]:end],
         ))
-        for c in cells[g + 1:end]:
+        for c in cells[graded[0] + 1:end]:
             section = heading_of(c) or section
     return preamble, questions
 
@@ -328,8 +368,12 @@ TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
 
 
 def _question_cell(q: Question, first: bool):
-    sub = [f"{q.points:g} point{'s' if q.points != 1 else ''}",
-           "written answer" if q.kind == "manual" else "autograded"]
+    sub = [f"{q.points:g} point{'s' if q.points != 1 else ''}"]
+    if q.kind == "manual":
+        sub.append("written answer")
+    else:
+        sub.append("graded by " + ("test " if len(q.grade_ids) == 1 else "tests ")
+                   + ", ".join(q.grade_ids))
     if q.section:
         sub.insert(0, q.section)
     cls = "dl-question dl-first" if first else "dl-question"
@@ -522,7 +566,7 @@ def autograded_notebooks(course, assignment: str) -> list[tuple[str, Path]]:
     root = Path(course.autograded)
     if not root.is_dir():
         return found
-    for student_dir in sorted(p for p in root.iterdir() if p.is_dir()):
+    for student_dir in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
         folder = student_dir / assignment
         for nb in sorted(folder.glob("*.ipynb")):
             found.append((student_dir.name, nb))

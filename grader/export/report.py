@@ -19,7 +19,7 @@ import html
 import io
 import json
 import statistics
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -73,6 +73,8 @@ class Submission:
             out.append(self.message or self.status)
         for nb in self.notebooks:
             if nb.get("status", "ok") != "ok":
+                if nb.get("message") and self.status != "graded" and nb["message"] in self.message:
+                    continue  # the submission's message already says it
                 out.append(f"{nb.get('notebook')}: {nb.get('status')}"
                            + (f" ({nb.get('message')})" if nb.get("message") else ""))
         return out
@@ -95,7 +97,7 @@ def read_results(course, assignment: str) -> dict[str, dict]:
     root = Path(course.autograded)
     if not root.is_dir():
         return out
-    for sdir in sorted(p for p in root.iterdir() if p.is_dir()):
+    for sdir in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
         f = sdir / assignment / "results.json"
         if f.is_file():
             try:
@@ -111,7 +113,8 @@ def _submitted_students(course, assignment: str) -> list[str]:
     root = Path(course.submitted)
     if not root.is_dir():
         return []
-    return sorted(p.name for p in root.iterdir() if (p / assignment).is_dir())
+    return sorted(p.name for p in root.iterdir()
+                  if not p.name.startswith(".") and (p / assignment).is_dir())
 
 
 def _lead_rows(course, assignment: str) -> list[dict] | None:

@@ -6,6 +6,7 @@ into the sandbox (the sandbox has no network, so loopback TCP would not reach it
 
 from __future__ import annotations
 
+import contextlib
 import shlex
 import sys
 from pathlib import Path
@@ -29,6 +30,7 @@ class SandboxedKernelManager(AsyncKernelManager):
                          connection_file=str(spec.ipc_dir / "kernel.json"), **kwargs)
         self.spec = spec
         self.cgroup: cgroups.CgroupSet | None = None
+        self._sandbox_process: Any = None
 
     def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
         argv = [a.replace("{connection_file}", self.connection_file) for a in KERNEL_ARGV]
@@ -45,6 +47,12 @@ class SandboxedKernelManager(AsyncKernelManager):
     def write_connection_file(self, **kwargs: Any) -> None:
         super().write_connection_file(**kwargs)
         Path(self.connection_file).chmod(0o644)
+
+    async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
+        await super()._async_launch_kernel(kernel_cmd, **kw)
+        self._sandbox_process = getattr(self.provisioner, "process", None)
+
+    _launch_kernel = _async_launch_kernel  # type: ignore[assignment]
 
     async def _async_interrupt_kernel(self) -> None:
         """Interrupt by message: signals to the sandbox's outer process don't reach the kernel."""
@@ -65,6 +73,12 @@ class SandboxedKernelManager(AsyncKernelManager):
         if self.cgroup is not None:
             self.cgroup.remove()
             self.cgroup = None
+        proc, self._sandbox_process = self._sandbox_process, None
+        if proc is not None:  # reap the sandbox's outer process: no zombie left behind
+            with contextlib.suppress(Exception):
+                proc.kill()
+            with contextlib.suppress(Exception):
+                proc.wait(timeout=5)
 
 
 def unsandboxed_manager(workdir: Path, limits: Limits, **kwargs: Any) -> AsyncKernelManager:

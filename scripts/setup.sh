@@ -34,9 +34,14 @@ stamp_want="$(sha256sum pyproject.toml | cut -d' ' -f1)"
 if [ ! -x .venv/bin/python ] || [ "$(cat .venv/.setup-stamp 2>/dev/null)" != "$stamp_want" ]; then
     echo "setup: creating .venv and installing dependencies (a few minutes the first time)"
     [ -x .venv/bin/python ] || "$PY" -m venv .venv
-    .venv/bin/python -m pip install -q --upgrade pip
-    .venv/bin/python -m pip install -q torch==2.14.1 torchvision==0.29.1
-    .venv/bin/python -m pip install -q -e ".[dev]"
+    log=.venv/setup.log
+    if ! { .venv/bin/python -m pip install -q --upgrade pip &&
+           .venv/bin/python -m pip install -q torch==2.14.1 torchvision==0.29.1 &&
+           .venv/bin/python -m pip install -q -e ".[dev]"; } >"$log" 2>&1; then
+        grep -v "^WARNING: Location" "$log" | tail -40 >&2
+        echo "setup: pip failed; the full log is $log" >&2
+        exit 1
+    fi
     echo "$stamp_want" > .venv/.setup-stamp
 fi
 echo "setup: ready (.venv)"

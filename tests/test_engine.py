@@ -177,6 +177,15 @@ def mixed_course(mini_course, tmp_path_factory):
     dup = copy.deepcopy(src)
     dup["cells"].append(copy.deepcopy(next(c for c in src["cells"] if cells.grade_id(c) == "test_add")))
     submit(course, "duplicated_test", "mini", dup)
+    split = copy.deepcopy(src)
+    i = next(k for k, c in enumerate(split["cells"]) if cells.grade_id(c) == "test_scale")
+    text = "".join(split["cells"][i]["source"])
+    first, second = text[: len(text) // 2], text[len(text) // 2:]
+    tail = copy.deepcopy(split["cells"][i])
+    tail["source"], tail["metadata"] = "# " + second.replace("\n", "\n# "), {}
+    split["cells"][i]["source"] = first + "\n# (split here)"
+    split["cells"].insert(i + 1, tail)
+    submit(course, "split_test", "mini", _with(split, "scale_solution", WRONG_ADD.replace("add", "scale")))
     return course
 
 
@@ -188,6 +197,8 @@ def test_mixed_batch_statuses(mixed_course):
     assert scores["deleted_test"]["test_scale"] == (3.0, "passed")  # restored from source and graded
     assert scores["edited_test"]["test_add"][0] == 0                   # the edit is undone
     assert scores["duplicated_test"]["test_add"] == (2.0, "passed")
+    assert scores["split_test"]["test_scale"] == (0.0, "failed")    # restored whole, and still catches
+    assert scores["split_test"]["test_add"] == (2.0, "passed")
     assert scores["wrong"]["test_add"][0] == 0 and scores["wrong"]["test_scale"][0] == 3
     assert scores["blank"]["test_add"][1] == "failed"
     msg = next(r["message"] for r in rows(mixed_course, "mini") if r["student"] == "blank")

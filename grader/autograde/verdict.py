@@ -68,7 +68,7 @@ def first_error(cell: Any) -> tuple[str, str] | None:
 def explain_error(ename: str, evalue: str) -> str:
     """A message that tells the student what to do, without giving the answer away."""
     if ename == "NotImplementedError":
-        return ("not answered yet: a function this test uses still raises NotImplementedError; "
+        return ("not answered yet: a function used here still raises NotImplementedError; "
                 "write your solution where it says YOUR CODE HERE")
     if ename == "NameError":
         return (f"{evalue}: the function or variable this test needs is not defined; "

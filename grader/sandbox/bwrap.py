@@ -101,11 +101,12 @@ def command(argv: list[str], spec: SandboxSpec) -> list[str]:
         cmd += ["--ro-bind-try", d, d]
     for p in ETC_PATHS:
         cmd += ["--ro-bind-try", p, p]
+    # The private /tmp first: binds below may live under /tmp and must stay visible.
+    cmd += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--tmpfs", "/dev/shm"]
     for root in python_roots():
         cmd += ["--ro-bind", str(root), str(root)]
     for path in spec.readonly:
         cmd += ["--ro-bind-try", str(path), str(path)]
-    cmd += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--tmpfs", "/dev/shm"]
     for dev in GPU_DEVICES:
         if os.path.exists(dev):
             cmd += ["--dev-bind", dev, dev]

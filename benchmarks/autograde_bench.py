@@ -15,7 +15,6 @@ import argparse
 import importlib
 import json
 import shutil
-import subprocess
 import sys
 import tempfile
 import time

@@ -12,7 +12,7 @@ from typing import Callable, Iterator
 from grader.autograde import plan as planning
 from grader.autograde.execute import SandboxConfig
 from grader.autograde.reference import load_or_compute, to_json
-from grader.autograde.store import store
+from grader.autograde.store import GradebookWriter, store
 from grader.autograde.worker import Task, grade_submission
 from grader.course import Course, CourseError
 from grader.notebooks.cells import is_graded
@@ -145,19 +145,10 @@ def autograde(course: Course, assignment: str, *, students: list[str] | None = N
     stream = _serial(tasks) if backend == "serial" else _dask(tasks, scheduler, workers)
     bar = _progress(len(tasks), assignment, progress)
     try:
-        for result in stream:
-            student = result["student"]
-            if result.get("fingerprint"):
-                store(course, result)
-            if result["status"] == "graded":
-                summary.graded.append(student)
-            elif result["status"] == "timeout":
-                summary.timed_out.append(student)
-            else:
-                summary.failed.append(student)
-            if result.get("message"):
-                summary.messages[student] = result["message"]
-            bar.update(1)
+        with GradebookWriter(course.db_url) as writer:
+            for result in stream:
+                _record(course, summary, result, writer)
+                bar.update(1)
     except KeyboardInterrupt:
         bar.close()
         done = len(summary.graded) + len(summary.failed) + len(summary.timed_out)
@@ -166,6 +157,21 @@ def autograde(course: Course, assignment: str, *, students: list[str] | None = N
     bar.close()
     summary.seconds = time.monotonic() - start
     return summary
+
+
+def _record(course: Course, summary: Summary, result: dict, writer: GradebookWriter) -> None:
+    """Store one result and count it in the summary."""
+    student = result["student"]
+    if result.get("fingerprint"):
+        store(course, result, writer)
+    if result["status"] == "graded":
+        summary.graded.append(student)
+    elif result["status"] == "timeout":
+        summary.timed_out.append(student)
+    else:
+        summary.failed.append(student)
+    if result.get("message"):
+        summary.messages[student] = result["message"]
 
 
 def _progress(total: int, assignment: str, enabled: bool):

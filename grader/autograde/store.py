@@ -42,12 +42,43 @@ def write_files(course: Course, result: dict) -> Path:
     return folder
 
 
-def write_gradebook(db_url: str, result: dict) -> None:
-    """Scores into nbgrader's gradebook, as ``nbgrader autograde`` would store them."""
-    student, assignment = result["student"], result["assignment"]
-    ensure_venv_on_path()
-    with warnings.catch_warnings(), Gradebook(db_url) as gb:
-        warnings.simplefilter("ignore")
+class GradebookWriter:
+    """Scores into nbgrader's gradebook, as ``nbgrader autograde`` would store them.
+
+    Opened once per run (opening nbgrader's gradebook costs about a second), used by
+    the one process that stores results.
+    """
+
+    def __init__(self, db_url: str):
+        self.db_url = db_url
+        self.gb: Gradebook | None = None
+
+    def __enter__(self) -> "GradebookWriter":
+        ensure_venv_on_path()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            self.gb = Gradebook(self.db_url)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.gb is not None:
+            self.gb.close()
+            self.gb = None
+
+    def write(self, result: dict) -> None:
+        assert self.gb is not None, "use GradebookWriter as a context manager"
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                self._write(self.gb, result)
+                self.gb.db.commit()
+            except Exception:
+                self.gb.db.rollback()
+                raise
+
+    @staticmethod
+    def _write(gb: Gradebook, result: dict) -> None:
+        student, assignment = result["student"], result["assignment"]
         gb.update_or_create_student(student)
         try:
             submission = gb.find_submission(assignment, student)
@@ -63,17 +94,17 @@ def write_gradebook(db_url: str, result: dict) -> None:
                 if cell["kind"] == "auto":
                     grade.auto_score = float(cell["points"])
                     grade.needs_manual_grade = bool(cell.get("flagged"))
-                else:
+                elif entry["status"] == "ok":
                     grade.auto_score = None
-                    grade.needs_manual_grade = entry["status"] == "ok"
-                    if entry["status"] != "ok":
-                        grade.auto_score = 0.0
-        gb.db.commit()
+                    grade.needs_manual_grade = True
+                else:  # nothing to grade by hand: the notebook could not be run
+                    grade.auto_score = 0.0
+                    grade.needs_manual_grade = False
 
 
-def store(course: Course, result: dict) -> None:
-    """Write one graded submission everywhere it belongs."""
-    write_gradebook(course.db_url, result)
+def store(course: Course, result: dict, writer: GradebookWriter) -> None:
+    """Write one graded submission everywhere it belongs (gradebook first, results.json last)."""
+    writer.write(result)
     write_files(course, result)
 
 

@@ -281,3 +281,36 @@ def test_external_dask_cluster_gives_the_same_grades(mixed_course, tmp_path):
                             progress=False, log=lambda *_: None)
     assert len(summary.graded) == len(expected)
     assert _scores(course) == expected
+
+
+def test_ctrl_c_loses_no_finished_grade_and_rerun_completes(mini_course, tmp_path):
+    """Interrupt ``grader autograde`` mid-batch: what was stored stays, a rerun grades only the rest."""
+    import shutil
+    import signal
+    import sys
+    import time
+
+    course = make_course(tmp_path)
+    shutil.copytree(mini_course.source / "mini", course.source / "mini")
+    shutil.copytree(mini_course.release / "mini", course.release / "mini")
+    src = _nb(course)
+    slow = _with(src, "scale_solution", "import time\ntime.sleep(4)")
+    for i in range(6):
+        submit(course, f"s{i}", "mini", src if i == 0 else slow)
+    proc = subprocess.Popen([sys.executable, "-m", "grader", "autograde", "mini", "--workers", "1", "--quiet",
+                             "--course-dir", str(course.root)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not list(course.autograded.glob("*/mini/results.json")):
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    done = {p.parts[-3] for p in course.autograded.glob("*/mini/results.json")}
+    assert 1 <= len(done) < 6, err
+    stored = _scores(course)
+    summary = autograde(course, "mini", limits=LIMITS, workers=2, progress=False, log=lambda *_: None)
+    assert sorted(summary.skipped) == sorted(done)
+    assert sorted(summary.graded) == sorted({f"s{i}" for i in range(6)} - done)
+    after = _scores(course)
+    assert all(after[s] == stored[s] for s in done)
+    assert all(after[f"s{i}"]["test_scale"] == (3.0, "passed") for i in range(6))

@@ -15,6 +15,7 @@ from grader.course import Course
 from grader.export.grades import rows
 from tests.conftest import ROOT, make_course, submit
 
+GPU_ASSIGNMENTS = {"linear_classifiers", "cnn", "pretrained"}
 ASSIGNMENTS = [a for a in Course.at(ROOT).assignments() if (ROOT / "release" / a).is_dir()]
 
 
@@ -36,3 +37,8 @@ def test_reference_full_marks_blank_zero(assignment, tmp_path):
         [r for r in ref if r["status"] != "passed"]
     assert blank and all(r["points"] == 0 and r["status"] == "failed" for r in blank), blank
     assert all(r["message"] for r in blank), "every failed cell must tell the student why"
+    if assignment in GPU_ASSIGNMENTS:
+        import torch
+
+        expected = "GPU checks ran on CUDA" if torch.cuda.is_available() else "GPU checks ran without a GPU"
+        assert any(expected in r["message"] for r in ref), "the grade output must say where GPU checks ran"

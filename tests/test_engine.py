@@ -176,6 +176,8 @@ def mixed_course(mini_course, tmp_path_factory):
     dup = copy.deepcopy(src)
     dup["cells"].append(copy.deepcopy(next(c for c in src["cells"] if cells.grade_id(c) == "test_add")))
     submit(course, "duplicated_test", "mini", dup)
+    (course.submitted / "no_notebook" / "mini").mkdir(parents=True)
+    (course.submitted / "no_notebook" / "mini" / "notes.txt").write_text("I forgot the notebook")
     split = copy.deepcopy(src)
     i = next(k for k, c in enumerate(split["cells"]) if cells.grade_id(c) == "test_scale")
     text = "".join(split["cells"][i]["source"])
@@ -198,6 +200,7 @@ def test_mixed_batch_statuses(mixed_course):
     assert scores["duplicated_test"]["test_add"] == (2.0, "passed")
     assert scores["split_test"]["test_scale"] == (0.0, "failed")    # restored whole, and still catches
     assert scores["split_test"]["test_add"] == (2.0, "passed")
+    assert scores["no_notebook"]["test_add"] == (0.0, "missing")
     assert scores["wrong"]["test_add"][0] == 0 and scores["wrong"]["test_scale"][0] == 3
     assert scores["blank"]["test_add"][1] == "failed"
     msg = next(r["message"] for r in rows(mixed_course, "mini") if r["student"] == "blank")
@@ -210,7 +213,7 @@ def test_resume_skips_graded_and_force_regrades_identically(mixed_course):
     assert again.graded == [] and len(again.skipped) == len(first)
     forced = autograde(mixed_course, "mini", limits=LIMITS, backend="serial", force=True, progress=False,
                        log=lambda *_: None)
-    assert len(forced.graded) == len(first)
+    assert len(forced.graded) + len(forced.failed) == len(first) and forced.failed == ["no_notebook"]
     assert _scores(mixed_course) == first  # serial == parallel, and repeatable
 
 
@@ -279,7 +282,7 @@ def test_external_dask_cluster_gives_the_same_grades(mixed_course, tmp_path):
                       memory_limit=0, silence_logs=40) as cluster:
         summary = autograde(course, "mini", limits=LIMITS, scheduler=cluster.scheduler_address,
                             progress=False, log=lambda *_: None)
-    assert len(summary.graded) == len(expected)
+    assert len(summary.graded) + len(summary.failed) == len(expected)
     assert _scores(course) == expected
 
 

@@ -65,6 +65,20 @@ def first_error(cell: Any) -> tuple[str, str] | None:
     return None
 
 
+NOTE_PREFIX = "NOTE: "
+
+
+def notes_of(cell: Any) -> list[str]:
+    """Lines a test printed to stdout starting with ``NOTE: `` (e.g. "GPU checks ran without a GPU")."""
+    out = []
+    for output in cell.get("outputs", []):
+        if output.get("output_type") == "stream" and output.get("name") == "stdout":
+            text = output.get("text", "")
+            text = "".join(text) if isinstance(text, list) else str(text)
+            out += [line[len(NOTE_PREFIX):].strip() for line in text.splitlines() if line.startswith(NOTE_PREFIX)]
+    return out[:3]
+
+
 def explain_error(ename: str, evalue: str) -> str:
     """A message that tells the student what to do, without giving the answer away."""
     if ename == "NotImplementedError":
@@ -112,6 +126,7 @@ def judge_cell(cell: Any, notebook: str, reference: list[Record]) -> CellResult:
                           "disagrees (was numpy, torch or IPython patched?): " + "; ".join(problems[:3]))
         return result
     result.status, result.points = "passed", max_points
+    result.message = "; ".join(notes_of(cell))
     return result
 
 

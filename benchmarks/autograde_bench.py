@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 import nbformat  # noqa: E402
 
 from grader.autograde.engine import autograde  # noqa: E402
-from grader.course import ensure_venv_on_path  # noqa: E402
+from grader.gradebook import ensure_venv_on_path  # noqa: E402
 from grader.export.grades import rows  # noqa: E402
 from grader.release.generate import generate, run_nbgrader  # noqa: E402
 from tests.conftest import make_course  # noqa: E402

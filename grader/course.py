@@ -107,12 +107,3 @@ def _configured_db_url(root: Path) -> str | None:
     url = cfg.get("CourseDirectory", {}).get("db_url")
     return str(url) if url else None
 
-
-def ensure_venv_on_path() -> None:
-    """nbgrader runs ``alembic`` by name: make this Python's ``bin/`` findable on PATH."""
-    import sys
-
-    bindir = str(Path(sys.executable).parent)
-    parts = os.environ.get("PATH", "").split(os.pathsep)
-    if bindir not in parts:
-        os.environ["PATH"] = os.pathsep.join([bindir, *parts])

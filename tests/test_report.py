@@ -9,7 +9,8 @@ import pytest
 
 from grader.course import Course
 from grader.export.lms import write_canvas_csv
-from grader.export.report import build_report, load_submissions, open_gradebook
+from grader.export.report import build_report, load_submissions
+from grader.gradebook import open_gradebook
 from tests.fixtures.export.course import EXPECTED_TOTALS, MAX_POINTS, build_course
 
 

@@ -62,3 +62,15 @@ def test_variant_is_judged_right(assignment, variant):
         assert not j.lost_marks, f"a correct version lost marks: {j.describe()}"
     else:
         assert j.lost_marks, f"a buggy version kept full marks: {j.describe()}"
+
+
+@pytest.mark.parametrize("assignment", COURSE.assignments())
+def test_every_hidden_test_records_what_it_checks(assignment):
+    """Without a record the verdict would rest on the in-kernel assert alone, which a student can patch."""
+    for notebook in COURSE.notebooks(assignment):
+        nb = read_notebook(COURSE.source / assignment / f"{notebook}.ipynb")
+        for cell in nb.cells:
+            if cells.is_test(cell):
+                hidden = "\n".join(cells.block_lines(cells.source_text(cell), cells.HIDDEN_BEGIN,
+                                                     cells.HIDDEN_END))
+                assert "record(" in hidden, f"{notebook}:{cells.grade_id(cell)} has no recorded hidden check"

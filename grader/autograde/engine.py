@@ -15,7 +15,6 @@ from grader.autograde.reference import load_or_compute, to_json
 from grader.autograde.store import GradebookWriter, store
 from grader.autograde.worker import Task, grade_submission
 from grader.course import Course, CourseError
-from grader.notebooks.cells import is_graded
 from grader.release.generate import ensure_in_gradebook
 from grader.sandbox import bwrap
 from grader.sandbox.limits import Limits
@@ -75,7 +74,8 @@ def _release_files(course: Course, assignment: str) -> dict[str, bytes]:
 def build_tasks(course: Course, assignment: str, todo: list[planning.Planned], limits: Limits,
                 sandbox: bool, log: Callable = print) -> list[Task]:
     env = {"COURSE_DATA": str(course.data.resolve()), "NBGRADER_EXECUTION": "autograde"}
-    config = SandboxConfig(enabled=sandbox, readonly=[Path(p) for p in readonly_paths(course)], env=env)
+    readonly = readonly_paths(course)
+    config = SandboxConfig(enabled=sandbox, readonly=[Path(p) for p in readonly], env=env)
     sources, releases, references = {}, {}, {}
     for name in course.notebooks(assignment):
         src = course.source / assignment / f"{name}.ipynb"
@@ -89,7 +89,7 @@ def build_tasks(course: Course, assignment: str, todo: list[planning.Planned], l
     return [Task(student=p.student, assignment=assignment, fingerprint=p.fingerprint,
                  files=planning.submission_files(p.folder), sources=sources, releases=releases,
                  release_files=release_files, references=references, limits=limits, sandbox=sandbox,
-                 readonly=readonly_paths(course), env=env)
+                 readonly=readonly, env=env)
             for p in todo]
 
 
@@ -180,13 +180,3 @@ def _progress(total: int, assignment: str, enabled: bool):
     return tqdm(total=total, desc=f"grading {assignment}", unit="submission", disable=not enabled,
                 file=sys.stderr, dynamic_ncols=True)
 
-
-def max_points(course: Course, assignment: str) -> float:
-    from grader.notebooks.io import read_notebook
-    from grader.notebooks.cells import points
-
-    total = 0.0
-    for name in course.notebooks(assignment):
-        nb = read_notebook(course.source / assignment / f"{name}.ipynb")
-        total += sum(points(c) for c in nb.cells if is_graded(c))
-    return total

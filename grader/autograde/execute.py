@@ -66,7 +66,7 @@ class _Run:
         self.deadline = time.monotonic() + limits.notebook_timeout
         self.ipc_root = Path(tempfile.mkdtemp(prefix="grader-ipc-"))
         self.ipc_root.chmod(0o755)
-        self.cells_seconds = 0.0
+        self.outcome = Outcome(nb)
 
     def _manager(self, attempt: int):
         if not self.sandbox.enabled:
@@ -79,10 +79,11 @@ class _Run:
                                  slot=self.sandbox.slot, limits=self.limits, env=self.sandbox.env)
         return SandboxedKernelManager(spec)
 
-    def _client(self, attempt: int) -> NotebookClient:
-        env_kwargs: dict = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    def _client(self, attempt: int) -> tuple[NotebookClient, dict]:
+        """A notebook client and the keyword arguments its kernel is started with."""
+        kernel_kwargs: dict = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
         if not self.sandbox.enabled:
-            env_kwargs["env"] = {**os.environ, "MPLBACKEND": "Agg", **self.sandbox.env}
+            kernel_kwargs["env"] = {**os.environ, "MPLBACKEND": "Agg", **self.sandbox.env}
         client = NotebookClient(
             self.nb, km=self._manager(attempt), timeout=self.limits.cell_timeout,
             startup_timeout=self.limits.startup_timeout, allow_errors=True,
@@ -90,8 +91,7 @@ class _Run:
             shutdown_kernel="immediate",
             resources={"metadata": {"path": str(self.workdir)}},
         )
-        client._grader_env = env_kwargs  # type: ignore[attr-defined]
-        return client
+        return client, kernel_kwargs
 
     async def _execute_cell(self, client: NotebookClient, index: int) -> str:
         """Run one cell; returns ok | timeout | died | budget."""
@@ -109,7 +109,7 @@ class _Run:
         except DeadKernelError:
             return "died"
         finally:
-            self.cells_seconds += time.monotonic() - started
+            self.outcome.cells_seconds += time.monotonic() - started
 
     async def _interrupt(self, client: NotebookClient) -> bool:
         """Try SIGINT; True when the kernel answers again within a few seconds."""
@@ -136,15 +136,15 @@ class _Run:
 
     async def run(self) -> Outcome:
         start = time.monotonic()
-        outcome = Outcome(self.nb)
+        outcome = self.outcome
         skip: set[int] = set()
         position, attempt = 0, 0
         code_cells = [i for i, c in enumerate(self.nb.cells) if c.cell_type == "code"]
         while True:
-            client = self._client(attempt)
+            client, kernel_kwargs = self._client(attempt)
             t_start = time.monotonic()
             try:
-                async with client.async_setup_kernel(**client._grader_env):  # type: ignore[attr-defined]
+                async with client.async_setup_kernel(**kernel_kwargs):
                     outcome.startup_seconds += time.monotonic() - t_start
                     replay = [i for i in code_cells if i < position and i not in skip]
                     todo = replay + [i for i in code_cells if i >= position]
@@ -176,10 +176,8 @@ class _Run:
                         broke_at = index
                         break
             except (RuntimeError, TimeoutError, OSError) as exc:
-                self._reap(client)
                 if attempt == 0 and position == 0:
                     outcome.status, outcome.message = "error", f"the kernel could not start: {exc}"
-                    break
                 broke_at = None
             self._reap(client)
             if broke_at is None or outcome.status != "ok":
@@ -193,7 +191,6 @@ class _Run:
                         _mark(self.nb.cells[j], "error", "not run: the kernel was restarted too many times")
                 break
         outcome.seconds = time.monotonic() - start
-        outcome.cells_seconds = self.cells_seconds
         shutil.rmtree(self.ipc_root, ignore_errors=True)
         return outcome
 

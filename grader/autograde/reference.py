@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -19,9 +20,8 @@ from grader import __version__
 from grader.course import CourseError
 from grader.autograde.assemble import assemble
 from grader.autograde.execute import SandboxConfig, execute
-from grader.autograde.verdict import Record, first_error, judge_notebook, reference_records
+from grader.autograde.verdict import Record, failing_tests, reference_records
 from grader.checks.encoding import decode, encode
-from grader.notebooks import cells
 from grader.sandbox import bwrap
 from grader.sandbox.limits import Limits
 
@@ -49,17 +49,13 @@ def compute(source: nbformat.NotebookNode, notebook: str, files_dir: Path | None
     with tempfile.TemporaryDirectory(prefix="grader-ref-") as tmp:
         work = Path(tmp) / "work"
         if files_dir and files_dir.is_dir():
-            import shutil
             shutil.copytree(files_dir, work, ignore=shutil.ignore_patterns("*.ipynb", ".ipynb_checkpoints"))
         else:
             work.mkdir()
         Path(tmp).chmod(0o755)
         bwrap.prepare_dir(work, sandbox.slot)
         outcome = execute(nb, work, limits, sandbox)
-    failures = []
-    for cell in outcome.notebook.cells:
-        if cells.is_test(cell) and (err := first_error(cell)):
-            failures.append(f"{cells.grade_id(cell)}: {err[0]}: {err[1]}"[:300])
+    failures = failing_tests(outcome.notebook)
     if failures or outcome.status != "ok":
         raise ReferenceFailure(
             f"the reference solution of {notebook} does not pass its own tests "
@@ -88,4 +84,4 @@ def load_or_compute(cache_dir: Path, assignment: str, notebook: str, source_path
     return records
 
 
-__all__ = ["ReferenceFailure", "compute", "load_or_compute", "judge_notebook"]
+__all__ = ["ReferenceFailure", "compute", "load_or_compute"]

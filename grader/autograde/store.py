@@ -17,7 +17,8 @@ from pathlib import Path
 from nbgrader.api import Gradebook, MissingEntry
 
 from grader.autograde.plan import RESULTS
-from grader.course import Course, ensure_venv_on_path
+from grader.course import Course
+from grader.gradebook import open_gradebook
 
 
 def _atomic_write(path: Path, text: str) -> None:
@@ -54,10 +55,7 @@ class GradebookWriter:
         self.gb: Gradebook | None = None
 
     def __enter__(self) -> "GradebookWriter":
-        ensure_venv_on_path()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            self.gb = Gradebook(self.db_url)
+        self.gb = open_gradebook(self.db_url)
         return self
 
     def __exit__(self, *exc: object) -> None:

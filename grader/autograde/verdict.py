@@ -154,6 +154,12 @@ def missing_notebook(source: nbformat.NotebookNode, notebook: str, status: str,
             for c in source.cells if cells.is_graded(c) and cells.grade_id(c)]
 
 
+def failing_tests(nb: nbformat.NotebookNode) -> list[str]:
+    """``"grade_id: Error: message"`` for every test cell of an executed notebook that raised."""
+    return [f"{cells.grade_id(c)}: {err[0]}: {err[1]}"[:300]
+            for c in nb.cells if cells.is_test(c) and (err := first_error(c))]
+
+
 def reference_records(nb: nbformat.NotebookNode) -> dict[str, list[Record]]:
     """Records per test cell of an executed reference notebook."""
     return {cells.grade_id(c): records_of(c) for c in nb.cells if cells.is_test(c) and cells.grade_id(c)}

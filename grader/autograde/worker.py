@@ -100,7 +100,8 @@ def grade_submission(task: Task, slot: int | None = None) -> dict:
                 _write(work, rel, data)
             for rel, data in task.release_files.items():  # helpers always as released
                 _write(work, rel, data)
-            bwrap.prepare_dir(work, slot) if task.sandbox else None
+            if task.sandbox:
+                bwrap.prepare_dir(work, slot)
             outcome = execute(nb, work, task.limits, sandbox)
         entry["cells_seconds"] = round(outcome.cells_seconds, 3)
         entry["startup_seconds"] = round(outcome.startup_seconds, 3)

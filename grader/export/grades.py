@@ -8,36 +8,14 @@ from pathlib import Path
 
 from grader.autograde.plan import RESULTS
 from grader.course import Course
+from grader.gradebook import manual_scores
 
 FIELDS = ["student", "notebook", "grade_id", "points", "max_points", "status", "message"]
 
 
-def _manual_scores(course: Course, assignment: str) -> dict[tuple[str, str, str], float]:
-    """Scores an instructor entered by hand in formgrader (they win over automatic ones)."""
-    db = course.root / "gradebook.db"
-    if course.db_url.startswith("sqlite:///") and not db.exists():
-        return {}
-    from nbgrader.api import Gradebook, MissingEntry
-
-    from grader.course import ensure_venv_on_path
-
-    ensure_venv_on_path()
-    out = {}
-    try:
-        with Gradebook(course.db_url) as gb:
-            for sub in gb.find_assignment(assignment).submissions:
-                for nb in sub.notebooks:
-                    for grade in nb.grades:
-                        if grade.manual_score is not None:
-                            out[(sub.student_id, nb.name, grade.name)] = float(grade.manual_score)
-    except MissingEntry:
-        return {}
-    return out
-
-
 def rows(course: Course, assignment: str) -> list[dict]:
     """One row per student and graded cell, from ``autograded/*/<assignment>/results.json``."""
-    manual = _manual_scores(course, assignment)
+    manual = manual_scores(course, assignment)
     out = []
     for path in sorted(course.autograded.glob(f"*/{assignment}/{RESULTS}")):
         if path.parts[-3].startswith("."):

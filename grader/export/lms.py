@@ -15,7 +15,8 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from grader.export.report import gradebook_exists, load_submissions, open_gradebook
+from grader.export.report import load_submissions
+from grader.gradebook import gradebook_exists, open_gradebook
 
 HEADER = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
 

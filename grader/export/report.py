@@ -23,6 +23,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from grader.gradebook import manual_scores
+
 PASS = "passed"
 FAILURES = ("failed", "error", "timeout", "missing")
 
@@ -117,78 +119,12 @@ def _submitted_students(course, assignment: str) -> list[str]:
                   if not p.name.startswith(".") and (p / assignment).is_dir())
 
 
-def _lead_rows(course, assignment: str) -> list[dict] | None:
-    """Rows from the engine's ``grader.export.grades.rows`` when it exists."""
-    try:
-        from grader.export.grades import rows  # type: ignore
-    except ImportError:
-        return None
-    try:
-        return list(rows(course, assignment))
-    except Exception:
-        return None
-
-
-def open_gradebook(url: str):
-    """nbgrader's Gradebook (it runs ``alembic`` by name, so this Python's ``bin/`` must be
-    on PATH, which it is not when the venv was not activated)."""
-    from nbgrader.api import Gradebook
-
-    try:
-        from grader.course import ensure_venv_on_path
-    except ImportError:  # older checkouts
-        import os
-        import sys
-
-        def ensure_venv_on_path():
-            bindir = str(Path(sys.executable).parent)
-            if bindir not in os.environ.get("PATH", "").split(os.pathsep):
-                os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
-    ensure_venv_on_path()
-    return Gradebook(url)
-
-
-def gradebook_exists(course) -> bool:
-    url = course.db_url
-    return not (url.startswith("sqlite:///") and not Path(url[len("sqlite:///"):]).is_file())
-
-
-def manual_scores(course, assignment: str) -> dict[tuple[str, str, str], float | None]:
-    """``(student, notebook, grade_id) -> manual score`` (None: not entered) per gradebook grade.
-
-    Scores entered in formgrader win over automatic ones, as in nbgrader.
-    """
-    if not gradebook_exists(course):
-        return {}
-    from nbgrader.api import MissingEntry
-    out: dict[tuple[str, str, str], float | None] = {}
-    try:
-        with open_gradebook(course.db_url) as gb:
-            try:
-                a = gb.find_assignment(assignment)
-            except MissingEntry:
-                return {}
-            for sub in a.submissions:
-                for nb in sub.notebooks:
-                    for g in nb.grades:
-                        score = None
-                        if g.manual_score is not None:
-                            score = float(g.manual_score) + float(g.extra_credit or 0.0)
-                        out[(sub.student.id, nb.name, g.name)] = score
-    except Exception as exc:  # report what the results say, but say so
-        import sys
-        print(f"warning: cannot read the gradebook ({exc}); manual grades are left out",
-              file=sys.stderr)
-        return {}
-    return out
-
-
 def load_submissions(course, assignment: str) -> list[Submission]:
     """Every submission of ``assignment``: graded, failed, or submitted but not yet graded.
 
-    Points: the engine's rows (``grader.export.grades.rows``, else ``results.json``), with
-    the gradebook's manual scores on top; a written answer the engine left for a person
-    (status ``manual``) with no manual score yet has ``points`` None (pending).
+    Points: the engine's ``results.json``, with the gradebook's manual scores on top; a
+    written answer the engine left for a person (status ``manual``) with no manual score
+    yet has ``points`` None (pending).
     """
     results = read_results(course, assignment)
     subs: dict[str, Submission] = {}
@@ -214,17 +150,6 @@ def load_submissions(course, assignment: str) -> list[Submission]:
                                        message="submitted but not autograded yet")
 
     by_key = {(c.student, c.notebook, c.grade_id): c for s in subs.values() for c in s.cells}
-    for r in _lead_rows(course, assignment) or []:
-        c = by_key.get((r.get("student"), r.get("notebook"), r.get("grade_id")))
-        if c is None:
-            continue
-        if r.get("points") not in (None, ""):
-            c.points = _float(r.get("points"), c.points)
-        if r.get("max_points") not in (None, ""):
-            c.max_points = _float(r.get("max_points"), c.max_points)
-        c.status = r.get("status") or c.status
-        if r.get("message") is not None:
-            c.message = r.get("message")
     manual = manual_scores(course, assignment)
     for key, c in by_key.items():
         score = manual.get(key)

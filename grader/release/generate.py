@@ -10,7 +10,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from grader.course import Course, CourseError, ensure_venv_on_path
+from grader.course import Course, CourseError
+from grader.gradebook import ensure_venv_on_path, open_gradebook
 from grader.release.leaks import Leak, find_leaks
 
 
@@ -77,10 +78,9 @@ def release(course: Course, assignments: list[str] | None = None, log=print) -> 
 
 def ensure_in_gradebook(course: Course, assignment: str) -> None:
     """nbgrader's gradebook must know the assignment's cells before grades go in."""
-    from nbgrader.api import Gradebook, MissingEntry
+    from nbgrader.api import MissingEntry
 
-    ensure_venv_on_path()
-    with Gradebook(course.db_url) as gb:
+    with open_gradebook(course.db_url) as gb:
         try:
             a = gb.find_assignment(assignment)
             known = {nb.name for nb in a.notebooks}

@@ -15,7 +15,6 @@ from typing import Any
 from jupyter_client.manager import AsyncKernelManager
 
 from grader.sandbox import bwrap, cgroups
-from grader.sandbox.limits import Limits
 
 KERNEL_ARGV = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
 
@@ -80,7 +79,3 @@ class SandboxedKernelManager(AsyncKernelManager):
             with contextlib.suppress(Exception):
                 proc.wait(timeout=5)
 
-
-def unsandboxed_manager(workdir: Path, limits: Limits, **kwargs: Any) -> AsyncKernelManager:
-    """A plain kernel manager for ``--sandbox off`` (trusted code only)."""
-    return AsyncKernelManager(kernel_name="python3", **kwargs)

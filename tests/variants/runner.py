@@ -21,7 +21,7 @@ import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
-from grader.autograde.verdict import CellResult, first_error, judge_cell, records_of
+from grader.autograde.verdict import CellResult, failing_tests, judge_cell, records_of
 from grader.notebooks import cells
 from tests.variants.variant import Variant
 
@@ -77,8 +77,7 @@ class _Session:
         for i, cell in enumerate(self.nb.cells):
             if cell.cell_type == "code":
                 await self.client.async_execute_cell(cell, i)
-        failures = [f"{cells.grade_id(c)}: {first_error(c)}" for c in self.nb.cells
-                    if cells.is_test(c) and first_error(c)]
+        failures = failing_tests(self.nb)
         if failures:
             raise AssertionError("the reference solution fails its own tests: " + "; ".join(failures))
         if not self.reference:

@@ -12,6 +12,7 @@ from collections import Counter
 import pytest
 
 from grader.course import Course
+from grader.examiner.session import is_examined
 from grader.notebooks import cells
 from grader.notebooks.io import read_notebook
 from tests.conftest import ROOT
@@ -60,17 +61,23 @@ def test_variant_is_judged_right(assignment, variant):
     j = judged(assignment, variant.notebook)[variant.id]
     if variant.correct:
         assert not j.lost_marks, f"a correct version lost marks: {j.describe()}"
+        assert not j.flags, f"a correct version was flagged for review ({', '.join(j.flags)}): {j.describe()}"
     else:
         assert j.lost_marks, f"a buggy version kept full marks: {j.describe()}"
 
 
 @pytest.mark.parametrize("assignment", COURSE.assignments())
-def test_every_hidden_test_records_what_it_checks(assignment):
-    """Without a record the verdict would rest on the in-kernel assert alone, which a student can patch."""
+def test_every_hidden_test_is_decided_outside_the_kernel(assignment):
+    """Without a check in the examiner (or, on the older path, a record) the verdict would rest on an
+    in-kernel assert alone, which a student can patch."""
     for notebook in COURSE.notebooks(assignment):
         nb = read_notebook(COURSE.source / assignment / f"{notebook}.ipynb")
         for cell in nb.cells:
             if cells.is_test(cell):
                 hidden = "\n".join(cells.block_lines(cells.source_text(cell), cells.HIDDEN_BEGIN,
                                                      cells.HIDDEN_END))
-                assert "record(" in hidden, f"{notebook}:{cells.grade_id(cell)} has no recorded hidden check"
+                if is_examined(cell):
+                    assert "ex.check(" in hidden and hidden.rstrip().endswith("ex.done()"), \
+                        f"{notebook}:{cells.grade_id(cell)}: an examined test needs ex.check(...) and ends with ex.done()"
+                else:
+                    assert "record(" in hidden, f"{notebook}:{cells.grade_id(cell)} has no recorded hidden check"

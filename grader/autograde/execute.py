@@ -17,17 +17,23 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
+from grader.notebooks.cells import grade_id
+from grader.examiner.session import CellVerdict, ExaminerSession, is_examined, split_test
 from grader.sandbox import bwrap
 from grader.sandbox.kernel import SandboxedKernelManager
 from grader.sandbox.limits import Limits
 
-STATUS_KEY = "grader_status"  # cell metadata written by the executor
+# Makes the examiner for one kernel from its connection info (None: hidden tests run in the kernel).
+ExaminerFactory = Callable[[dict], ExaminerSession]
+
+STATUS_KEY = "grader_status"
+  # cell metadata written by the executor
 MAX_RESTARTS = 3
 
 
@@ -52,6 +58,7 @@ class Outcome:
     seconds: float = 0.0
     cells_seconds: float = 0.0  # time inside cells (the notebook's own work)
     startup_seconds: float = 0.0  # starting kernels (sandbox included) until they answer
+    verdicts: dict[str, CellVerdict] = field(default_factory=dict)  # examined test cells, by grade_id
 
 
 def _mark(cell: Any, status: str, message: str) -> None:
@@ -60,9 +67,24 @@ def _mark(cell: Any, status: str, message: str) -> None:
         "error", ename=status.capitalize(), evalue=message, traceback=[message]))
 
 
+def _show_verdict(cell: Any, verdict: CellVerdict) -> None:
+    """What the examiner found, as an output of the test cell (feedback and formgrader show it)."""
+    lines = [f"[grader] {verdict.grade_id}: {verdict.points:g} of {verdict.max_points:g} points ({verdict.status})"]
+    lines += [f"  {'ok  ' if c['passed'] else 'FAIL'} {c['name']}" for c in verdict.checks]
+    if verdict.message:
+        lines += ["", verdict.message]
+    if verdict.output.strip():
+        lines += ["", "what your code printed while the hidden tests ran:", verdict.output.rstrip()]
+    cell.setdefault("outputs", []).append(nbformat.v4.new_output(
+        "stream", name="stdout", text="\n".join(lines) + "\n"))
+
+
 class _Run:
-    def __init__(self, nb: nbformat.NotebookNode, workdir: Path, limits: Limits, sandbox: SandboxConfig):
+    def __init__(self, nb: nbformat.NotebookNode, workdir: Path, limits: Limits, sandbox: SandboxConfig,
+                 examiner: ExaminerFactory | None = None):
         self.nb, self.workdir, self.limits, self.sandbox = nb, workdir, limits, sandbox
+        self.examiner_factory = examiner
+        self.examiner: ExaminerSession | None = None
         self.deadline = time.monotonic() + limits.notebook_timeout
         self.ipc_root = Path(tempfile.mkdtemp(prefix="grader-ipc-"))
         self.ipc_root.chmod(0o755)
@@ -94,22 +116,56 @@ class _Run:
         return client, kernel_kwargs
 
     async def _execute_cell(self, client: NotebookClient, index: int) -> str:
-        """Run one cell; returns ok | timeout | died | budget."""
+        """Run one cell (an examined test cell: its visible part, then the examiner).
+
+        Returns ok | timeout | died | budget | lost (the examiner lost the kernel).
+        """
         cell = self.nb.cells[index]
         remaining = self.deadline - time.monotonic()
         if remaining <= 0:
             return "budget"
         client.timeout = max(1, int(min(self.limits.cell_timeout, remaining)))
+        examined = self.examiner_factory is not None and is_examined(cell)
+        full_source = cell.source
+        if examined:
+            cell.source = split_test(full_source)[0]
         started = time.monotonic()
         try:
             await client.async_execute_cell(cell, index, store_history=True)
-            return "ok"
         except CellTimeoutError:
             return "timeout"
         except DeadKernelError:
             return "died"
         finally:
+            cell.source = full_source
             self.outcome.cells_seconds += time.monotonic() - started
+        if examined and grade_id(cell) not in self.outcome.verdicts:
+            return await self._examine(client, index, started)
+        return "ok"
+
+    async def _examine(self, client: NotebookClient, index: int, started: float) -> str:
+        """The hidden part of test cell ``index``, in the examiner, within what is left of the cell's time."""
+        assert self.examiner_factory is not None
+        gid = grade_id(self.nb.cells[index]) or "?"
+        if self.examiner is None:
+            try:
+                self.examiner = await asyncio.to_thread(self.examiner_factory, client.km.get_connection_info())
+            except (RuntimeError, TimeoutError, OSError) as exc:
+                self.outcome.verdicts[gid] = CellVerdict(gid, 0.0, status="error",
+                                                         message=f"the grader could not reach the kernel: {exc}")
+                return "lost"
+        deadline = min(self.deadline, started + self.limits.cell_timeout)
+        t0 = time.monotonic()
+        verdict = await asyncio.to_thread(self.examiner.run_cell, index, deadline)
+        self.outcome.cells_seconds += time.monotonic() - t0
+        self.outcome.verdicts[verdict.grade_id] = verdict
+        _show_verdict(self.nb.cells[index], verdict)
+        return "lost" if verdict.kernel_lost else "ok"
+
+    def _close_examiner(self) -> None:
+        if self.examiner is not None:
+            self.examiner.close()
+            self.examiner = None
 
     async def _interrupt(self, client: NotebookClient) -> bool:
         """Try SIGINT; True when the kernel answers again within a few seconds."""
@@ -163,7 +219,9 @@ class _Run:
                             outcome.status = "timeout"
                             outcome.message = f"the notebook ran out of its {self.limits.notebook_timeout:.0f} s budget"
                             break
-                        if result == "timeout":
+                        if result == "lost":  # the examiner stopped a call that never returned
+                            skip.add(index)
+                        elif result == "timeout":
                             msg = f"this cell ran longer than {client.timeout} s (an endless loop?) and was stopped"
                             _mark(self.nb.cells[index], "timeout", msg)
                             skip.add(index)
@@ -179,6 +237,7 @@ class _Run:
                 if attempt == 0 and position == 0:
                     outcome.status, outcome.message = "error", f"the kernel could not start: {exc}"
                 broke_at = None
+            self._close_examiner()
             self._reap(client)
             if broke_at is None or outcome.status != "ok":
                 break
@@ -196,7 +255,10 @@ class _Run:
 
 
 def execute(nb: nbformat.NotebookNode, workdir: Path, limits: Limits | None = None,
-            sandbox: SandboxConfig | None = None) -> Outcome:
-    """Execute ``nb`` in ``workdir`` (which the sandbox may write) and return the outcome."""
-    run = _Run(nb, Path(workdir), limits or Limits(), sandbox or SandboxConfig())
+            sandbox: SandboxConfig | None = None, examiner: ExaminerFactory | None = None) -> Outcome:
+    """Execute ``nb`` in ``workdir`` (which the sandbox may write) and return the outcome.
+
+    With ``examiner``, the hidden parts of examined test cells run there, not in the kernel.
+    """
+    run = _Run(nb, Path(workdir), limits or Limits(), sandbox or SandboxConfig(), examiner)
     return asyncio.run(run.run())

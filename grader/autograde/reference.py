@@ -21,6 +21,7 @@ from grader.course import CourseError
 from grader.autograde.assemble import assemble
 from grader.autograde.execute import SandboxConfig, execute
 from grader.autograde.verdict import Record, failing_tests, reference_records
+from grader.examiner.session import ExaminerSession, uses_examiner
 from grader.checks.encoding import decode, encode
 from grader.sandbox import bwrap
 from grader.sandbox.limits import Limits
@@ -54,8 +55,12 @@ def compute(source: nbformat.NotebookNode, notebook: str, files_dir: Path | None
             work.mkdir()
         Path(tmp).chmod(0o755)
         bwrap.prepare_dir(work, sandbox.slot)
-        outcome = execute(nb, work, limits, sandbox)
-    failures = failing_tests(outcome.notebook)
+        examiner = ExaminerSession.factory(source, nb, []) if uses_examiner(source) else None
+        outcome = execute(nb, work, limits, sandbox, examiner=examiner)
+    failures = [f"{gid}: {v.points:g}/{v.max_points:g} {v.message}"[:300]
+                for gid, v in outcome.verdicts.items() if v.status != "passed"]
+    failures += [f for f in failing_tests(outcome.notebook)
+                 if f.split(":")[0] not in outcome.verdicts]
     if failures or outcome.status != "ok":
         raise ReferenceFailure(
             f"the reference solution of {notebook} does not pass its own tests "

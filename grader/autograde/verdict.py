@@ -16,9 +16,10 @@ import nbformat
 from grader.checks.compare import compare
 from grader.checks.encoding import EncodingError, decode
 from grader.checks.record import MIMETYPE
+from grader.examiner.session import CellVerdict, is_examined
 from grader.notebooks import cells
 
-STATUSES = ("passed", "failed", "error", "timeout", "missing", "manual")
+STATUSES = ("passed", "partial", "failed", "error", "timeout", "missing", "manual")
 Record = tuple[str, Any, dict]
 
 
@@ -33,7 +34,8 @@ class CellResult:
     max_points: float
     status: str
     message: str = ""
-    flagged: bool = False  # in-kernel checks passed but the values disagree: review by hand
+    flagged: bool = False  # a person should look (review flags, unverifiable rules)
+    checks: list | None = None  # examined cells: every named check, passed or not
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -122,36 +124,57 @@ def judge_cell(cell: Any, notebook: str, reference: list[Record]) -> CellResult:
             problems.append(f"{name} {why}")
     if problems:
         result.flagged = True
-        result.message = ("the checks in the notebook passed, but the grader's own comparison "
-                          "disagrees (was numpy, torch or IPython patched?): " + "; ".join(problems[:3]))
+        result.message = ("the checks in the notebook passed, but a value differs from "
+                          "the reference solution: " + "; ".join(problems[:3]))
         return result
     result.status, result.points = "passed", max_points
     result.message = "; ".join(notes_of(cell))
     return result
 
 
-def judge_notebook(nb: nbformat.NotebookNode, notebook: str,
-                   reference: dict[str, list[Record]]) -> list[CellResult]:
-    """Results for every graded cell of an executed notebook, in order."""
+def from_examiner(cell: Any, notebook: str, verdict: CellVerdict | None) -> CellResult:
+    """The grade of an examined test cell: what the examiner decided, and nothing the kernel said."""
+    gid = cells.grade_id(cell) or "?"
+    max_points = cells.points(cell)
+    status = (cell.get("metadata", {}).get("grader_status") or {}).get("status")
+    if verdict is None:
+        err = first_error(cell)
+        message = explain_error(*err) if err else "the hidden tests of this cell did not run"
+        return CellResult(gid, notebook, "auto", 0.0, max_points,
+                          "timeout" if status == "timeout" else "error" if status else "failed", message)
+    points = min(max(float(verdict.points), 0.0), max_points)
+    return CellResult(gid, notebook, "auto", points, max_points, verdict.status, verdict.message,
+                      flagged=verdict.unverified, checks=verdict.checks)
+
+
+def judge_notebook(nb: nbformat.NotebookNode, notebook: str, reference: dict[str, list[Record]],
+                   verdicts: dict[str, CellVerdict] | None = None) -> list[CellResult]:
+    """Results for every graded cell of an executed notebook, in order.
+
+    Examined cells (``verdicts``: their hidden part ran in the examiner) take the
+    examiner's verdict; the others are judged from their records.
+    """
     results = []
     for cell in nb.cells:
         gid = cells.grade_id(cell)
-        if not gid or not cells.is_graded(cell):
+        if not gid or not cells.is_scored(cell):  # graded cells and nbgrader task cells
             continue
-        if cells.is_test(cell):
+        if cells.is_test(cell) and verdicts is not None and is_examined(cell):
+            results.append(from_examiner(cell, notebook, verdicts.get(gid)))
+        elif cells.is_test(cell):
             results.append(judge_cell(cell, notebook, reference.get(gid, [])))
         else:
             results.append(CellResult(gid, notebook, "manual", 0.0, cells.points(cell), "manual",
-                                      "graded by hand"))
+                                      "task, graded by hand" if cells.is_task(cell) else "graded by hand"))
     return results
 
 
 def missing_notebook(source: nbformat.NotebookNode, notebook: str, status: str,
                      message: str) -> list[CellResult]:
-    """Zero for every graded cell of a notebook that could not be run."""
+    """Zero for every graded cell (and task cell) of a notebook that could not be run."""
     return [CellResult(cells.grade_id(c) or "?", notebook,
                        "auto" if cells.is_test(c) else "manual", 0.0, cells.points(c), status, message)
-            for c in source.cells if cells.is_graded(c) and cells.grade_id(c)]
+            for c in source.cells if cells.is_scored(c) and cells.grade_id(c)]
 
 
 def failing_tests(nb: nbformat.NotebookNode) -> list[str]:

@@ -14,6 +14,8 @@ from grader.autograde.assemble import assemble
 from grader.autograde.execute import SandboxConfig, execute
 from grader.autograde.reference import from_json
 from grader.autograde.verdict import judge_notebook, missing_notebook
+from grader.examiner.session import ExaminerSession, student_cells, uses_examiner
+from grader.examiner.tamper import review_message, scan
 from grader.notebooks.io import NotebookError, parse_notebook
 from grader.sandbox import bwrap
 from grader.sandbox.limits import Limits
@@ -102,7 +104,14 @@ def grade_submission(task: Task, slot: int | None = None) -> dict:
                 _write(work, rel, data)
             if task.sandbox:
                 bwrap.prepare_dir(work, slot)
-            outcome = execute(nb, work, task.limits, sandbox)
+            examiner = None
+            if uses_examiner(source):
+                flags = scan(student_cells(nb, source))
+                if flags:
+                    entry["review"] = flags
+                    entry["message"] = review_message(flags)
+                examiner = ExaminerSession.factory(source, nb, flags)
+            outcome = execute(nb, work, task.limits, sandbox, examiner=examiner)
         entry["cells_seconds"] = round(outcome.cells_seconds, 3)
         entry["startup_seconds"] = round(outcome.startup_seconds, 3)
         entry["kernel_restarts"] = outcome.restarts
@@ -113,8 +122,9 @@ def grade_submission(task: Task, slot: int | None = None) -> dict:
             if outcome.status == "timeout":
                 entry.update(status="timeout", message=outcome.message)
             elif note:
-                entry["message"] = note
-            cells = judge_notebook(outcome.notebook, name, from_json(task.references.get(name, {})))
+                entry["message"] = "; ".join(m for m in (note, entry["message"]) if m)
+            cells = judge_notebook(outcome.notebook, name, from_json(task.references.get(name, {})),
+                                   outcome.verdicts)
             entry["cells"] = [c.as_dict() for c in cells]
             result["executed"][name] = nbformat.writes(outcome.notebook)
         result["notebooks"].append(entry)

@@ -31,18 +31,36 @@ def _to_numpy(value: Any) -> np.ndarray | None:
     return None
 
 
+def encode_array(arr: np.ndarray) -> dict:
+    """One numpy array as JSON data (raw bytes in base64, dtype and shape)."""
+    dtype = str(arr.dtype)
+    if dtype not in ALLOWED_DTYPES:
+        raise EncodingError(f"cannot record an array of dtype {dtype}")
+    data = np.ascontiguousarray(arr)
+    return {ARRAY_KEY: base64.b64encode(data.tobytes()).decode("ascii"),
+            "dtype": dtype, "shape": list(arr.shape)}
+
+
+def decode_array(data: dict) -> np.ndarray:
+    """Inverse of :func:`encode_array`; validates dtype, shape and size (the payload is untrusted)."""
+    dtype, shape = data.get("dtype"), data.get("shape")
+    if dtype not in ALLOWED_DTYPES or not isinstance(shape, list) \
+            or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape):
+        raise EncodingError("malformed array in payload")
+    raw = base64.b64decode(str(data[ARRAY_KEY]), validate=True)
+    arr = np.frombuffer(raw, dtype=np.dtype(dtype))
+    if arr.size != int(np.prod(shape, dtype=np.int64)):
+        raise EncodingError("array payload has the wrong size")
+    return arr.reshape(shape).copy()
+
+
 def encode(value: Any, depth: int = 0) -> Any:
     """Turn numbers, strings, sequences, dicts, numpy arrays and tensors into JSON data."""
     if depth > MAX_DEPTH:
         raise EncodingError("value nested too deeply to record")
     arr = _to_numpy(value)
     if arr is not None:
-        dtype = str(arr.dtype)
-        if dtype not in ALLOWED_DTYPES:
-            raise EncodingError(f"cannot record an array of dtype {dtype}")
-        data = np.ascontiguousarray(arr)
-        return {ARRAY_KEY: base64.b64encode(data.tobytes()).decode("ascii"),
-                "dtype": dtype, "shape": list(arr.shape)}
+        return encode_array(arr)
     if isinstance(value, (bool, np.bool_)):
         return bool(value)
     if isinstance(value, (int, np.integer)):
@@ -65,15 +83,7 @@ def decode(data: Any, depth: int = 0) -> Any:
         raise EncodingError("payload nested too deeply")
     if isinstance(data, dict):
         if ARRAY_KEY in data:
-            dtype, shape = data.get("dtype"), data.get("shape")
-            if dtype not in ALLOWED_DTYPES or not isinstance(shape, list) \
-                    or not all(isinstance(n, int) and n >= 0 for n in shape):
-                raise EncodingError("malformed array in payload")
-            raw = base64.b64decode(str(data[ARRAY_KEY]), validate=True)
-            arr = np.frombuffer(raw, dtype=np.dtype(dtype))
-            if arr.size != int(np.prod(shape, dtype=np.int64)):
-                raise EncodingError("array payload has the wrong size")
-            return arr.reshape(shape).copy()
+            return decode_array(data)
         if FLOAT_KEY in data:
             text = data[FLOAT_KEY]
             if text not in {"nan", "inf", "-inf"}:

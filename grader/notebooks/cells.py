@@ -45,6 +45,25 @@ def is_manual(cell: Any) -> bool:
     return is_graded(cell) and is_solution(cell)
 
 
+def is_task(cell: Any) -> bool:
+    """An nbgrader task cell: a locked markdown cell with ``points`` that a person grades.
+
+    nbgrader marks it ``task: true`` and neither ``grade`` nor ``solution``; the answer is
+    whatever the student writes around it (``nbgrader.utils.is_task``).
+    """
+    return bool(meta(cell).get("task"))
+
+
+def is_hand_graded(cell: Any) -> bool:
+    """Points a person gives: a manually graded answer or a task."""
+    return is_manual(cell) or is_task(cell)
+
+
+def is_scored(cell: Any) -> bool:
+    """Counts towards the maximum: every graded cell and every task (as nbgrader counts it)."""
+    return is_graded(cell) or is_task(cell)
+
+
 def points(cell: Any) -> float:
     try:
         return float(meta(cell).get("points") or 0.0)

@@ -21,7 +21,9 @@ import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
-from grader.autograde.verdict import CellResult, failing_tests, judge_cell, records_of
+from grader.autograde.verdict import CellResult, failing_tests, from_examiner, judge_cell, records_of
+from grader.examiner.session import ExaminerSession, is_examined, split_test
+from grader.examiner.tamper import scan
 from grader.notebooks import cells
 from tests.variants.variant import Variant
 
@@ -32,6 +34,7 @@ CELL_TIMEOUT = 300
 class Judged:
     variant: Variant
     results: list[CellResult]
+    flags: tuple[str, ...] = ()  # what the review scan found in the variant's code
 
     @property
     def lost_marks(self) -> bool:
@@ -62,6 +65,7 @@ class _Session:
         self.source, self.workdir, self.env = source, workdir, env
         self.by_id = {cells.grade_id(c): c for c in source.cells if cells.grade_id(c)}
         self.reference: dict = {}
+        self.examiner: ExaminerSession | None = None
 
     async def start(self) -> None:
         self.nb = copy.deepcopy(self.source)
@@ -74,8 +78,16 @@ class _Session:
         await self.client.async_start_new_kernel(env=self.env, stdout=subprocess.DEVNULL,
                                                  stderr=subprocess.DEVNULL)
         await self.client.async_start_new_kernel_client()
+        if any(is_examined(c) for c in self.source.cells):
+            bridge_nb = nbformat.v4.new_notebook(cells=[])
+            self.examiner = await asyncio.to_thread(
+                lambda: ExaminerSession.connect(self.client.km.get_connection_info(), self.source, bridge_nb, []))
         for i, cell in enumerate(self.nb.cells):
-            if cell.cell_type == "code":
+            if cell.cell_type == "code" and is_examined(cell):
+                result = await self._examined(cell, [c for c in self.nb.cells[:i] if not cells.is_test(c)], ())
+                if result.status != "passed":
+                    raise AssertionError(f"the reference solution fails {result.grade_id}: {result.message}")
+            elif cell.cell_type == "code":
                 await self.client.async_execute_cell(cell, i)
         failures = failing_tests(self.nb)
         if failures:
@@ -83,7 +95,21 @@ class _Session:
         if not self.reference:
             self.reference = {cells.grade_id(c): records_of(c) for c in self.nb.cells if cells.is_test(c)}
 
+    async def _examined(self, cell: nbformat.NotebookNode, before: list, flags: tuple[str, ...]) -> CellResult:
+        """Run an examined test cell: its visible part in the kernel, its hidden part in the examiner."""
+        assert self.examiner is not None
+        visible = copy.deepcopy(cell)
+        visible.source = split_test(cells.source_text(cell))[0]
+        await self.run_cell(visible)
+        self.examiner.nb = nbformat.v4.new_notebook(cells=[*before, cell])
+        self.examiner.flags = list(flags)
+        verdict = await asyncio.to_thread(self.examiner.run_cell, len(before), float("inf"))
+        return from_examiner(cell, self.source.metadata.get("name", ""), verdict)
+
     async def stop(self) -> None:
+        if self.examiner is not None:
+            self.examiner.close()
+            self.examiner = None
         try:
             await self.client._async_cleanup_kernel()
         except Exception:  # noqa: BLE001
@@ -103,11 +129,17 @@ class _Session:
 
     async def judge(self, variant: Variant) -> Judged:
         results = []
+        flags = tuple(scan([variant.source]))
+        student_code = nbformat.v4.new_code_cell(variant.source)
+        before = [c for c in self.source.cells if c.cell_type == "code" and not cells.is_test(c)] + [student_code]
         try:
             await self.run_code(variant.source)
             for gid in tests_for(self.source, variant):
                 cell = copy.deepcopy(self.by_id[gid])
                 cell.outputs = []
+                if is_examined(cell):
+                    results.append(await self._examined(cell, before, flags))
+                    continue
                 await self.run_cell(cell)
                 results.append(judge_cell(cell, self.source.metadata.get("name", ""), self.reference.get(gid, [])))
             await self.run_code(cells.source_text(self.by_id[variant.cell]))  # restore
@@ -115,7 +147,7 @@ class _Session:
             results.append(CellResult("(kernel)", "", "auto", 0, 0, "timeout", str(exc)[:200]))
             await self.stop()
             await self.start()
-        return Judged(variant, results)
+        return Judged(variant, results, flags)
 
 
 async def _judge_all(source, variants, workdir, env) -> list[Judged]:

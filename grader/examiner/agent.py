@@ -10,9 +10,7 @@ in the examiner.
 
 Operations: ``get`` (a name or attribute path), ``call``, ``set`` (an attribute),
 ``put`` (store a pickled object, get a handle), ``seed`` (random, numpy, torch) and
-two *student-side observations*, which the examiner names as such: ``lines`` (how
-many lines of notebook code ran during a call) and ``without_torch`` (the call with
-every torch object in the function's globals, and ``import torch``, blocked).
+``observe``: one of the *student-side observations* of :mod:`grader.examiner.observers`.
 """
 
 from __future__ import annotations
@@ -44,7 +42,8 @@ class _Kept:
         self.handle = handle
 
 
-def _namespace() -> dict:
+def namespace() -> dict:
+    """The notebook's global namespace (IPython's user namespace)."""
     try:
         from IPython import get_ipython
 
@@ -72,7 +71,7 @@ def _target(spec: dict) -> Any:
     if "handle" in spec:
         obj = _handles[int(spec["handle"])]
     else:
-        ns = _namespace()
+        ns = namespace()
         name = spec["name"]
         if name not in ns:
             raise NameError(f"name '{name}' is not defined")
@@ -108,90 +107,6 @@ def _seed(n: int) -> None:
         torch.manual_seed(n)
 
 
-def _count_lines(fn: Any, args: list, kwargs: dict) -> tuple[Any, int]:
-    """Student-side observation: line events in notebook code while ``fn`` runs."""
-    code = getattr(fn, "__code__", None)
-    home = code.co_filename if code is not None else ""
-    import os
-
-    home_dir = os.path.dirname(home)
-
-    def mine(filename: str) -> bool:
-        return os.path.dirname(filename) == home_dir if home_dir else filename.startswith("<ipython-input")
-
-    count = [0]
-
-    def local(frame, event, arg):
-        if event == "line":
-            count[0] += 1
-        return local
-
-    def outer(frame, event, arg):
-        return local if event == "call" and mine(frame.f_code.co_filename) else None
-
-    previous = sys.gettrace()
-    sys.settrace(outer)
-    try:
-        result = fn(*args, **kwargs)
-    finally:
-        sys.settrace(previous)
-    return result, count[0]
-
-
-def _without_torch(fn: Any, args: list, kwargs: dict) -> tuple[Any, list[str], str]:
-    """Student-side observation: call ``fn`` with torch blocked; returns (result, uses, error)."""
-    import builtins
-    import types
-
-    used: list[str] = []
-    fname = getattr(fn, "__name__", "the function")
-
-    class Blocked:
-        def __init__(self, name: str):
-            self._name = name
-
-        def __getattr__(self, attr: str) -> Any:
-            used.append(f"{self._name}.{attr}")
-            raise RuntimeError(f"{self._name}.{attr} was used inside {fname}; use numpy only")
-
-        def __call__(self, *a: Any, **k: Any) -> Any:
-            used.append(self._name)
-            raise RuntimeError(f"{self._name} was called inside {fname}; use numpy only")
-
-    def is_torch(value: Any) -> bool:
-        try:
-            if isinstance(value, types.ModuleType):
-                return value.__name__.split(".")[0] in ("torch", "torchvision")
-            mod = getattr(value, "__module__", None) or type(value).__module__ or ""
-            return str(mod).split(".")[0] in ("torch", "torchvision")
-        except Exception:  # noqa: BLE001 - an object whose attributes raise is not torch
-            return False
-
-    names = getattr(fn, "__globals__", _namespace())
-    saved = {n: v for n, v in list(names.items()) if is_torch(v) or n == "torch_convolution"}
-    real_import = builtins.__import__
-
-    def guarded(name, globals=None, locals=None, fromlist=(), level=0):
-        if name.split(".")[0] in ("torch", "torchvision") and (globals or {}).get("__name__") == "__main__":
-            used.append(f"import {name}")
-            raise ImportError(f"import {name} inside {fname}; use numpy only")
-        return real_import(name, globals, locals, fromlist, level)
-
-    result, error = None, ""
-    try:
-        for n in saved:
-            names[n] = Blocked(n)
-        builtins.__import__ = guarded
-        try:
-            result = fn(*args, **kwargs)
-        except Exception as exc:  # noqa: BLE001 - reported to the examiner
-            error = f"{type(exc).__name__}: {exc}"
-    finally:
-        builtins.__import__ = real_import
-        names.update(saved)
-    return result, sorted(set(used)), error
-
-
 def _run(req: dict) -> Any:
     op = req["op"]
     if op == "get":
@@ -209,12 +124,12 @@ def _run(req: dict) -> Any:
     if op == "seed":
         _seed(int(req["seed"]))
         return None
-    if op == "lines":
+    if op == "observe":
+        from grader.examiner import observers
+
+        observer = observers.OBSERVERS[req["observer"]]
         args, kwargs = _args(req)
-        return _count_lines(_target(req["target"]), args, kwargs)
-    if op == "without_torch":
-        args, kwargs = _args(req)
-        return _without_torch(_target(req["target"]), args, kwargs)
+        return observer(_target(req["target"]), args, kwargs)
     if op == "reset":
         _handles.clear()
         return None

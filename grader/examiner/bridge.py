@@ -139,8 +139,10 @@ class Bridge:
     def seed(self, n: int) -> None:
         self._ask("seed", self.timeout, seed=int(n))
 
-    def observe(self, op: str, remote: Remote, *args: Any, **kwargs: Any) -> Any:
-        return self._ask(op, self.timeout, target=remote._target, args=self._pack(*args, **kwargs))
+    def observe(self, observer: str, remote: Remote, *args: Any, **kwargs: Any) -> Any:
+        """A student-side observation (:mod:`grader.examiner.observers`) of ``remote(*args)``."""
+        return self._ask("observe", self.timeout, observer=observer, target=remote._target,
+                         args=self._pack(*args, **kwargs))
 
     def close(self) -> None:
         pass

@@ -19,7 +19,7 @@ from grader.checks.record import MIMETYPE
 from grader.examiner.session import CellVerdict, is_examined
 from grader.notebooks import cells
 
-STATUSES = ("passed", "partial", "failed", "error", "timeout", "missing", "manual")
+STATUSES = ("passed", "partial", "failed", "review", "error", "timeout", "missing", "manual")
 Record = tuple[str, Any, dict]
 
 
@@ -36,6 +36,7 @@ class CellResult:
     message: str = ""
     flagged: bool = False  # a person should look (review flags, unverifiable rules)
     checks: list | None = None  # examined cells: every named check, passed or not
+    held: float = 0.0  # points the examiner computed but held for review (see ``from_examiner``)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -132,8 +133,13 @@ def judge_cell(cell: Any, notebook: str, reference: list[Record]) -> CellResult:
     return result
 
 
-def from_examiner(cell: Any, notebook: str, verdict: CellVerdict | None) -> CellResult:
-    """The grade of an examined test cell: what the examiner decided, and nothing the kernel said."""
+def from_examiner(cell: Any, notebook: str, verdict: CellVerdict | None, review: list[str] | None = None) -> CellResult:
+    """The grade of an examined test cell: what the examiner decided, and nothing the kernel said.
+
+    With ``review`` flags (code that reaches into the grading machinery), the points the
+    examiner computed are held for a person to confirm: the student's process could have
+    shaped every answer it gave, so no point is awarded automatically.
+    """
     gid = cells.grade_id(cell) or "?"
     max_points = cells.points(cell)
     status = (cell.get("metadata", {}).get("grader_status") or {}).get("status")
@@ -143,12 +149,20 @@ def from_examiner(cell: Any, notebook: str, verdict: CellVerdict | None) -> Cell
         return CellResult(gid, notebook, "auto", 0.0, max_points,
                           "timeout" if status == "timeout" else "error" if status else "failed", message)
     points = min(max(float(verdict.points), 0.0), max_points)
+    if review and points > 0:
+        held = (f"held for review ({points:g} of {max_points:g} points computed): this notebook "
+                f"{'; '.join(review)}, which can change how grading sees your code; a person will look "
+                "at it and confirm the points")
+        return CellResult(gid, notebook, "auto", 0.0, max_points, "review",
+                          "\n".join(m for m in (held, verdict.message) if m), flagged=True, checks=verdict.checks,
+                          held=points)
     return CellResult(gid, notebook, "auto", points, max_points, verdict.status, verdict.message,
                       flagged=verdict.unverified, checks=verdict.checks)
 
 
 def judge_notebook(nb: nbformat.NotebookNode, notebook: str, reference: dict[str, list[Record]],
-                   verdicts: dict[str, CellVerdict] | None = None) -> list[CellResult]:
+                   verdicts: dict[str, CellVerdict] | None = None,
+                   review: list[str] | None = None) -> list[CellResult]:
     """Results for every graded cell of an executed notebook, in order.
 
     Examined cells (``verdicts``: their hidden part ran in the examiner) take the
@@ -160,7 +174,7 @@ def judge_notebook(nb: nbformat.NotebookNode, notebook: str, reference: dict[str
         if not gid or not cells.is_scored(cell):  # graded cells and nbgrader task cells
             continue
         if cells.is_test(cell) and verdicts is not None and is_examined(cell):
-            results.append(from_examiner(cell, notebook, verdicts.get(gid)))
+            results.append(from_examiner(cell, notebook, verdicts.get(gid), review))
         elif cells.is_test(cell):
             results.append(judge_cell(cell, notebook, reference.get(gid, [])))
         else:

@@ -72,6 +72,8 @@ def grade_submission(task: Task, slot: int | None = None) -> dict:
     sandbox = SandboxConfig(enabled=task.sandbox, readonly=[Path(p) for p in task.readonly],
                             slot=slot, env=task.env)
     names = sorted(task.sources)
+    skipped = _over_cap(task)
+    skip_note = _skip_note(skipped)
     for name in names:
         source = nbformat.reads(task.sources[name], as_version=4)
         release = nbformat.reads(task.releases.get(name, task.sources[name]), as_version=4)
@@ -94,19 +96,17 @@ def grade_submission(task: Task, slot: int | None = None) -> dict:
             work = Path(tmp) / "work"
             work.mkdir()
             Path(tmp).chmod(0o755)
-            total = 0
             for rel, data in task.files.items():
-                total += len(data)
-                if rel.endswith(".ipynb") or rel in task.release_files or total > MAX_SUBMISSION_BYTES:
+                if rel.endswith(".ipynb") or rel in task.release_files or rel in skipped:
                     continue
                 _write(work, rel, data)
             for rel, data in task.release_files.items():  # helpers always as released
                 _write(work, rel, data)
             if task.sandbox:
                 bwrap.prepare_dir(work, slot)
-            examiner = None
+            examiner, flags = None, []
             if uses_examiner(source):
-                flags = scan(student_cells(nb, source))
+                flags = scan(student_cells(nb, source) + _python_files(task))
                 if flags:
                     entry["review"] = flags
                     entry["message"] = review_message(flags)
@@ -124,9 +124,12 @@ def grade_submission(task: Task, slot: int | None = None) -> dict:
             elif note:
                 entry["message"] = "; ".join(m for m in (note, entry["message"]) if m)
             cells = judge_notebook(outcome.notebook, name, from_json(task.references.get(name, {})),
-                                   outcome.verdicts)
+                                   outcome.verdicts, flags)
             entry["cells"] = [c.as_dict() for c in cells]
             result["executed"][name] = nbformat.writes(outcome.notebook)
+        if skipped:
+            entry["skipped_files"] = skipped
+            entry["message"] = "; ".join(m for m in (entry["message"], skip_note) if m)
         result["notebooks"].append(entry)
     problems = [n for n in result["notebooks"] if n["status"] != "ok"]
     if problems:
@@ -135,8 +138,36 @@ def grade_submission(task: Task, slot: int | None = None) -> dict:
             result["status"] = "error"
         elif any(n["status"] == "timeout" for n in problems):
             result["status"] = "timeout"
+    if skipped:
+        result["skipped_files"] = skipped
+        if skip_note not in result["message"]:
+            result["message"] = "; ".join(m for m in (result["message"], skip_note) if m)
     result["seconds"] = round(time.monotonic() - started, 3)
     return result
+
+
+def _over_cap(task: Task) -> list[str]:
+    """Submitted files left out of the working directory: those past ``MAX_SUBMISSION_BYTES`` in all."""
+    total, skipped = 0, []
+    for rel, data in task.files.items():
+        total += len(data)
+        if total > MAX_SUBMISSION_BYTES and not (rel.endswith(".ipynb") or rel in task.release_files):
+            skipped.append(rel)
+    return skipped
+
+
+def _skip_note(skipped: list[str]) -> str:
+    if not skipped:
+        return ""
+    shown = ", ".join(skipped[:10]) + (f" and {len(skipped) - 10} more" if len(skipped) > 10 else "")
+    return (f"{len(skipped)} file(s) were not copied for grading because the submission is over "
+            f"{MAX_SUBMISSION_BYTES // 2**20} MiB in all: {shown}")
+
+
+def _python_files(task: Task) -> list[str]:
+    """The student's own .py files (they can be imported from the notebook): read by the review scan."""
+    return [data.decode("utf-8", "replace") for rel, data in task.files.items()
+            if rel.endswith(".py") and rel not in task.release_files and len(data) < 1_000_000]
 
 
 def _write(root: Path, rel: str, data: bytes) -> None:

@@ -194,6 +194,12 @@ class Exam:
     equal = staticmethod(expect.equal)
     shape = staticmethod(expect.shape)
 
+    def student_side_warnings(self, fn: Remote, *args: Any, **kwargs: Any) -> tuple[Any, list[str]]:
+        """Student-side observation: ``fn(*args)`` and the warnings it raised (numpy overflow included)."""
+        self._observed("no warnings")
+        out, caught = self.bridge.observe("warnings", fn, *args, **kwargs)
+        return out, [str(c) for c in caught]
+
 
 def _shape_of(value: Any) -> str:
     shape = getattr(value, "shape", None)

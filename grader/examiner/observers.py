@@ -105,3 +105,19 @@ OBSERVERS = {
     "lines": lines,
     "without_torch": without_torch,
 }
+
+
+def warnings_raised(fn: Any, args: list, kwargs: dict) -> tuple[Any, list[str]]:
+    """Student-side observation: the warnings (numpy overflow and division included) ``fn`` raises."""
+    import warnings
+
+    import numpy as np
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with np.errstate(over="warn", divide="warn", invalid="warn", under="ignore"):
+            result = fn(*args, **kwargs)
+    return result, [f"{w.category.__name__}: {w.message}"[:200] for w in caught[:10]]
+
+
+OBSERVERS["warnings"] = warnings_raised

@@ -41,6 +41,18 @@ def bound_names(node: ast.stmt) -> set[str]:
     return set()
 
 
+def module_statements(body: list[ast.stmt]) -> Iterable[ast.stmt]:
+    """Statements that run at module level, including those inside ``if``, ``try``, ``with`` and loops."""
+    for node in body:
+        yield node
+        for attr in ("body", "orelse", "finalbody"):
+            inner = getattr(node, attr, None)
+            if isinstance(inner, list) and not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                yield from module_statements(inner)
+        for handler in getattr(node, "handlers", []) or []:
+            yield from module_statements(handler.body)
+
+
 def _imported_modules(node: ast.AST) -> Iterable[str]:
     for sub in ast.walk(node):
         if isinstance(sub, ast.Import):
@@ -63,7 +75,7 @@ class Source:
             if tree is None:
                 self.unparsable += 1
                 continue
-            for node in tree.body:
+            for node in module_statements(tree.body):
                 for name in bound_names(node):
                     self.bindings[name] = node
 
@@ -94,6 +106,7 @@ class Source:
         for bound, node in self.reached(name).items():
             if bound in names and bound != name:
                 found.add(bound)
+            found |= {sub.id for sub in ast.walk(node) if isinstance(sub, ast.Name) and sub.id in names}
             for module in _imported_modules(node):
                 if module.split(".")[0] in modules:
                     found.add(bound if isinstance(node, (ast.Import, ast.ImportFrom)) else f"import {module}")

@@ -48,8 +48,10 @@ ATTRIBUTES = {
     "input_transformers_post": "installs an IPython input transformer",
     "ast_transformers": "installs an IPython AST transformer", "events": None,
 }
-SAFE_MAGICS = {"matplotlib", "time", "timeit", "config", "load_ext", "autoreload", "pip", "capture", "who", "whos"}
+SAFE_MAGICS = {"matplotlib", "time", "timeit", "pip", "capture", "who", "whos", "precision", "pwd", "ls"}
 ENV_WORDS = ("NBGRADER", "GRADER_", "COURSE_DATA")
+PRETENDERS = {"__eq__", "__ne__", "__array__", "__array_interface__", "__array_ufunc__", "__array_function__",
+              "__float__", "__int__", "__index__", "__bool__", "__torch_function__"}
 
 
 def _module_aliases(tree: ast.AST) -> dict[str, str]:
@@ -119,6 +121,8 @@ def scan_cell(text: str) -> set[str]:
                 root = _root(target)
                 if isinstance(target, (ast.Attribute, ast.Subscript)) and root in aliases:
                     reasons.add(f"patches the module {aliases[root]}")
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name in PRETENDERS:
+            reasons.add(f"defines objects that can pretend to be other values ({node.name})")
         elif isinstance(node, ast.Constant) and isinstance(node.value, str):
             if any(word in node.value for word in ENV_WORDS):
                 reasons.add("reads the grading environment")

@@ -1,0 +1,186 @@
+"""Attacks on the grader, as a student holding its full source would write them.
+
+Each attack submission carries the same wrong answer (a convolution that reads only the
+first input channel, and a "vectorised" one that loops over pixels) plus one attack
+cell. Graded through ``grader autograde`` (sandbox and examiner on), it must earn no
+more than the same wrong answer submitted honestly, and it must be flagged for review.
+Where the attack leaves the student-side agent alone, even the points the examiner
+computed before holding them for review stay at or below the honest score: the
+examiner's verdicts do not depend on anything the student's process can patch.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+
+from grader.autograde.engine import autograde
+from grader.notebooks import cells
+from tests.conftest import ROOT, make_course, submit
+
+WRONG = '''
+def my_convolution(input_numpy, kernel_numpy):
+    batch, channels, height, width = input_numpy.shape
+    n_filters, _, kh, kw = kernel_numpy.shape
+    out = np.zeros((batch, n_filters, height - kh + 1, width - kw + 1))
+    for b in range(batch):
+        for o in range(n_filters):
+            for i in range(height - kh + 1):
+                for j in range(width - kw + 1):
+                    out[b, o, i, j] = np.sum(input_numpy[b, 0, i:i + kh, j:j + kw] * kernel_numpy[o, 0])
+    return out
+'''
+WRONG_VEC = '''
+def my_convolution_vectorized(input_numpy, kernel_numpy):
+    return my_convolution(input_numpy, kernel_numpy)
+'''
+
+ATTACKS = {
+    # Replace the grader's own code in the kernel: the agent answers every call with torch's result,
+    # and the student-side observers report "no torch, few lines".
+    "replace_grader": '''
+import grader.examiner.agent as _agent, grader.examiner.observers as _obs, grader.checks as _checks
+import torch as _torch
+_real_run = _agent._run
+def _forged_run(req):
+    target = req.get("target", {})
+    if req["op"] == "call" and str(target.get("name", "")).startswith("my_convolution"):
+        args, _ = _agent._args(req)
+        return _torch.conv2d(_torch.from_numpy(args[0]), _torch.from_numpy(args[1])).numpy()
+    return _real_run(req)
+_agent._run = _forged_run
+_obs.OBSERVERS["lines"] = lambda fn, a, k: (None, 0)
+_obs.OBSERVERS["without_torch"] = lambda fn, a, k: (None, [], "")
+_checks.record = lambda name, value, **k: value
+''',
+    "patch_numpy_torch": '''
+import numpy, torch
+numpy.allclose = lambda *a, **k: True
+numpy.array_equal = lambda *a, **k: True
+numpy.isclose = lambda a, b, *r, **k: numpy.ones(numpy.shape(a), dtype=bool)
+torch.allclose = lambda *a, **k: True
+''',
+    "ast_transformer": '''
+import ast
+class _DropAsserts(ast.NodeTransformer):
+    def visit_Assert(self, node):
+        return ast.Pass()
+get_ipython().ast_transformers.append(_DropAsserts())
+get_ipython().input_transformers_cleanup.append(
+    lambda lines: [l for l in lines if not l.lstrip().startswith("assert")])
+''',
+    "frame_inspection": '''
+import sys
+_plain = my_convolution
+def my_convolution(input_numpy, kernel_numpy):
+    frame = sys._getframe(1)
+    while frame is not None:
+        for name in ("expected", "ref", "want", "reference", "out"):
+            value = frame.f_locals.get(name)
+            if isinstance(value, np.ndarray) and value.ndim == 4:
+                return value
+        frame = frame.f_back
+    return _plain(input_numpy, kernel_numpy)
+''',
+    "fake_display": '''
+from IPython.display import publish_display_data
+for _mime in ("application/vnd.dlcourse.examiner+json", "application/vnd.dlcourse.record+json"):
+    publish_display_data({_mime: {"nonce": "0" * 16, "ok": True, "value": 1.0, "name": "conv_random"}})
+print("[grader] test_conv_channels: 2 of 2 points (passed)")
+''',
+    # Only while graded: silence the line tracer the pixel-loop rule relies on.
+    "environment_detection": '''
+import os, sys
+if os.environ.get("NBGRADER_EXECUTION") or os.environ.get("GRADER_SANDBOX"):
+    sys.settrace = lambda *a, **k: None
+''',
+    "forked_helper": '''
+import os, time
+if os.fork() == 0:
+    try:
+        from IPython.display import publish_display_data
+        for _ in range(200):
+            publish_display_data({"application/vnd.dlcourse.examiner+json": {"ok": True, "value": 0}})
+            time.sleep(0.05)
+    finally:
+        os._exit(0)
+''',
+    "lying_objects": '''
+class _Liar(np.ndarray):
+    def __eq__(self, other):
+        return True
+    def __array__(self, *a, **k):
+        return torch_convolution(self.x, self.k)
+    def __float__(self):
+        return 0.0
+_plain = my_convolution
+def my_convolution(input_numpy, kernel_numpy):
+    liar = _plain(input_numpy, kernel_numpy).view(_Liar)
+    liar.x, liar.k = input_numpy, kernel_numpy
+    return liar
+''',
+}
+
+
+def _notebook(extra: str | None, wrong: bool = True) -> dict:
+    nb = json.loads((ROOT / "source" / "convolution" / "convolution.ipynb").read_text())
+    nb = copy.deepcopy(nb)
+    for cell in nb["cells"]:
+        gid = cells.grade_id(cell)
+        if wrong and gid == "conv_solution":
+            cell["source"] = WRONG
+        if wrong and gid == "conv_vectorized_solution":
+            cell["source"] = WRONG_VEC
+    if extra:
+        at = next(i for i, c in enumerate(nb["cells"]) if cells.grade_id(c) == "conv_vectorized_solution") + 1
+        nb["cells"].insert(at, {"cell_type": "code", "metadata": {}, "source": extra, "outputs": [],
+                                "execution_count": None})
+    return nb
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    course = make_course(tmp_path_factory.mktemp("attacks"), ["convolution"])
+    submit(course, "honest_wrong", "convolution", _notebook(None))
+    submit(course, "honest_right", "convolution", _notebook(None, wrong=False))
+    for name, code in ATTACKS.items():
+        submit(course, name, "convolution", _notebook(code))
+    summary = autograde(course, "convolution", progress=False, log=lambda *_: None)
+    results = {}
+    for student in ["honest_wrong", "honest_right", *ATTACKS]:
+        path = course.autograded / student / "convolution" / "results.json"
+        results[student] = json.loads(path.read_text())
+    return summary, results
+
+
+def _auto(result: dict, held: bool = False) -> float:
+    return sum(c["points"] + (c.get("held", 0.0) if held else 0.0)
+               for n in result["notebooks"] for c in n["cells"] if c["kind"] == "auto")
+
+
+def _review(result: dict) -> list[str]:
+    return [r for n in result["notebooks"] for r in n.get("review", [])]
+
+
+@pytest.mark.slow
+def test_honest_submissions_are_graded_and_not_flagged(graded):
+    summary, results = graded
+    assert summary.failed == [], summary.lines()
+    right, wrong = results["honest_right"], results["honest_wrong"]
+    assert _auto(right) == sum(c["max_points"] for n in right["notebooks"] for c in n["cells"] if c["kind"] == "auto")
+    assert 0 < _auto(wrong) < _auto(right)
+    assert not _review(right) and not _review(wrong)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("attack", sorted(ATTACKS))
+def test_attack_earns_nothing_and_is_flagged(graded, attack):
+    _, results = graded
+    honest = _auto(results["honest_wrong"])
+    assert _auto(results[attack]) <= honest, f"{attack} earned more than the honest wrong answer"
+    assert _review(results[attack]), f"{attack} was not flagged for review"
+    if attack != "replace_grader":  # the only attack that rewrites the answers the agent gives
+        assert _auto(results[attack], held=True) <= honest, \
+            f"{attack}: the examiner computed more points than for the honest wrong answer"

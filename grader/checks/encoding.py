@@ -47,11 +47,13 @@ def decode_array(data: dict) -> np.ndarray:
     if dtype not in ALLOWED_DTYPES or not isinstance(shape, list) \
             or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape):
         raise EncodingError("malformed array in payload")
-    raw = base64.b64decode(str(data[ARRAY_KEY]), validate=True)
-    arr = np.frombuffer(raw, dtype=np.dtype(dtype))
-    if arr.size != int(np.prod(shape, dtype=np.int64)):
+    try:
+        raw = base64.b64decode(str(data[ARRAY_KEY]), validate=True)
+    except ValueError:
+        raise EncodingError("array payload is not base64") from None
+    if len(raw) != int(np.prod(shape, dtype=np.int64)) * np.dtype(dtype).itemsize:
         raise EncodingError("array payload has the wrong size")
-    return arr.reshape(shape).copy()
+    return np.frombuffer(raw, dtype=np.dtype(dtype)).reshape(shape).copy()
 
 
 def encode(value: Any, depth: int = 0) -> Any:

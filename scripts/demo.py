@@ -66,6 +66,8 @@ def main() -> int:
             print(line)
         print(table([r for r in rows(course, assignment) if r["student"] in students]))
         overall.append(summary)
+    print("\nscore: automatic points earned/max; written answers and tasks show as 'manual pending (N)',"
+          "\nN points that wait for a person to grade them in `nbgrader formgrader`.")
     bad = [s.assignment for s in overall if s.failed]
     print("\ndone:", ", ".join(f"{s.assignment} {len(s.graded)} graded" for s in overall))
     return 1 if bad else 0

@@ -70,9 +70,15 @@ def _result_box(c: CellResult, secrets: list[str]) -> str:
             + (f'<div class="msg">{html.escape(msg)}</div>' if msg else "") + "</div>")
 
 
-def _table(cells: list[CellResult], secrets: list[str]) -> str:
+def _kind(c: CellResult, tasks: set[str]) -> str:
+    if c.kind != "manual":
+        return "test"
+    return "task" if c.grade_id in tasks else "written answer"
+
+
+def _table(cells: list[CellResult], secrets: list[str], tasks: set[str] = frozenset()) -> str:
     rows = "".join(
-        f"<tr><td>{html.escape(c.grade_id)}</td><td>{'written answer' if c.kind == 'manual' else 'test'}</td>"
+        f"<tr><td>{html.escape(c.grade_id)}</td><td>{_kind(c, tasks)}</td>"
         f"<td>{_pts(c.points)} / {c.max_points:g}</td><td>{html.escape(_status(c))}</td>"
         f'<td class="msg">{html.escape(P.redact(c.message, secrets).strip())}</td></tr>'
         for c in cells)
@@ -89,7 +95,7 @@ def _header(sub: Submission, assignment: str, notebook: str, cells: list[CellRes
              f"<p>This notebook: <b>{got:g} / {out_of:g}</b> points · "
              f"assignment total: <b>{sub.total:g} / {sub.max_total:g}</b></p>"]
     if any(c.kind == "manual" and c.points is None for c in sub.cells):
-        lines.append("<p>Written answers are still being graded; the totals will change.</p>")
+        lines.append("<p>Written answers and tasks are still being graded; the totals will change.</p>")
     return '<div class="dl-fb-head">' + "".join(lines) + "</div>"
 
 
@@ -103,6 +109,16 @@ def _secrets(course, assignment: str, notebook: str, nb) -> list[str]:
     return sorted(set(lines))
 
 
+def _task_ids(course, assignment: str, notebook: str, nb) -> set[str]:
+    """grade_ids of nbgrader task cells (graded by hand, like written answers)."""
+    if nb is None:
+        try:
+            nb = read_notebook(Path(course.source) / assignment / f"{notebook}.ipynb")
+        except NotebookError:
+            return set()
+    return {C.grade_id(c) for c in nb.cells if C.is_task(c) and C.grade_id(c)}
+
+
 def feedback_notebook(course, assignment: str, sub: Submission, notebook: str):
     """The notebook node of one feedback page, and the hidden lines to keep out."""
     import nbformat
@@ -113,6 +129,7 @@ def feedback_notebook(course, assignment: str, sub: Submission, notebook: str):
     except NotebookError:
         nb = None
     secrets = _secrets(course, assignment, notebook, nb)
+    tasks = _task_ids(course, assignment, notebook, nb)
     cells = [c for c in sub.cells if c.notebook == notebook]
     by_id = {c.grade_id: c for c in cells}
     head = [P.html_cell(_header(sub, assignment, notebook, cells))]
@@ -120,7 +137,7 @@ def feedback_notebook(course, assignment: str, sub: Submission, notebook: str):
     for p in probs:
         head.append(P.html_cell(f'<div class="dl-problem">{html.escape(P.redact(p, secrets))}</div>'))
     if cells:
-        head.append(P.html_cell("<h2>Results</h2>" + _table(cells, secrets)))
+        head.append(P.html_cell("<h2>Results</h2>" + _table(cells, secrets, tasks)))
     if nb is None:
         out = nbformat.v4.new_notebook()
         out.cells = head
@@ -132,7 +149,7 @@ def feedback_notebook(course, assignment: str, sub: Submission, notebook: str):
         if C.is_test(cell) and cell.get("outputs"):
             cell["outputs"] = []  # the result box below says what happened
         body.append(cell)
-        if gid and gid in by_id and C.is_graded(cell):
+        if gid and gid in by_id and C.is_scored(cell):  # graded cells and nbgrader task cells
             body.append(P.html_cell(_result_box(by_id[gid], secrets)))
     clean.cells = head + body
     return clean, secrets

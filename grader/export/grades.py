@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 from grader.autograde.plan import RESULTS
@@ -11,10 +12,19 @@ from grader.course import Course
 from grader.gradebook import manual_scores
 
 FIELDS = ["student", "notebook", "grade_id", "points", "max_points", "status", "message"]
+#: Status of a manually graded cell (written answer, nbgrader task) once a person scored it in
+#: formgrader; ``manual`` means it still waits for a person.
+HAND_GRADED = "graded"
+PENDING = "manual"
 
 
 def rows(course: Course, assignment: str) -> list[dict]:
-    """One row per student and graded cell, from ``autograded/*/<assignment>/results.json``."""
+    """One row per student and graded cell, from ``autograded/*/<assignment>/results.json``.
+
+    Rows carry the exported :data:`FIELDS` and ``kind`` (``auto`` or ``manual``: a written
+    answer or an nbgrader task cell, graded by hand), which the files leave out. Scores a
+    person entered in formgrader win; a manual cell with one has the status ``graded``.
+    """
     manual = manual_scores(course, assignment)
     out = []
     for path in sorted(course.autograded.glob(f"*/{assignment}/{RESULTS}")):
@@ -28,17 +38,20 @@ def rows(course: Course, assignment: str) -> list[dict]:
                 key = (data["student"], cell["notebook"], cell["grade_id"])
                 if key in manual:
                     row["points"] = manual[key]
-                out.append({k: row.get(k, "") for k in FIELDS})
+                    if row.get("status") == PENDING:
+                        row["status"] = HAND_GRADED
+                out.append({**{k: row.get(k, "") for k in FIELDS}, "kind": cell.get("kind", "auto")})
     return out
 
 
 def write_json(rows_: list[dict], path: Path) -> None:
-    path.write_text(json.dumps(rows_, indent=1) + "\n", encoding="utf-8")
+    path.write_text(json.dumps([{k: r.get(k, "") for k in FIELDS} for r in rows_], indent=1) + "\n",
+                    encoding="utf-8")
 
 
 def write_csv(rows_: list[dict], path: Path) -> None:
     with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=FIELDS)
+        writer = csv.DictWriter(fh, fieldnames=FIELDS, extrasaction="ignore")
         writer.writeheader()
         writer.writerows(rows_)
 
@@ -52,8 +65,62 @@ def totals(rows_: list[dict]) -> dict[str, tuple[float, float]]:
     return out
 
 
+def _is_manual(r: dict) -> bool:
+    return r.get("kind") == "manual" or r.get("status") in (PENDING, HAND_GRADED)
+
+
+def _is_pending(r: dict) -> bool:
+    return r.get("status") == PENDING
+
+
+@dataclass
+class Score:
+    """One student's points, kept apart: automatic, graded by hand, and waiting for a person."""
+
+    auto: float = 0.0
+    auto_max: float = 0.0
+    manual: float = 0.0
+    manual_max: float = 0.0  # of the manual cells graded so far
+    pending_max: float = 0.0  # manual cells nobody has graded yet
+
+    def add(self, r: dict) -> None:
+        got, most = float(r["points"] or 0), float(r["max_points"] or 0)
+        if _is_manual(r) and _is_pending(r):
+            self.pending_max += most
+        elif _is_manual(r):
+            self.manual, self.manual_max = self.manual + got, self.manual_max + most
+        else:
+            self.auto, self.auto_max = self.auto + got, self.auto_max + most
+
+    def text(self) -> str:
+        """E.g. ``auto 19/19, manual pending (3)`` or ``auto 19/19, manual 2/3, total 21/22``."""
+        parts = [f"auto {self.auto:g}/{self.auto_max:g}"] if self.auto_max or not (
+            self.manual_max or self.pending_max) else []
+        if self.manual_max and self.pending_max:
+            parts.append(f"manual {self.manual:g}/{self.manual_max:g} + pending ({self.pending_max:g})")
+        elif self.pending_max:
+            parts.append(f"manual pending ({self.pending_max:g})")
+        elif self.manual_max:
+            parts.append(f"manual {self.manual:g}/{self.manual_max:g}")
+            if self.auto_max:
+                parts.append(f"total {self.auto + self.manual:g}/{self.auto_max + self.manual_max:g}")
+        return ", ".join(parts)
+
+
+def scores(rows_: list[dict]) -> dict[str, Score]:
+    """``student -> Score``: automatic points, hand-graded points and points still pending."""
+    out: dict[str, Score] = {}
+    for r in rows_:
+        out.setdefault(r["student"], Score()).add(r)
+    return out
+
+
 def table(rows_: list[dict]) -> str:
-    """A plain-text table: one line per student, one column per graded cell, and the total."""
+    """A plain-text table: one line per student, one column per graded cell, and the score.
+
+    The score keeps automatic points (earned/max) apart from manual ones, which read
+    ``pending`` until a person grades them in formgrader.
+    """
     if not rows_:
         return "(no graded submissions)"
     cols = list(dict.fromkeys(f"{r['notebook']}:{r['grade_id']}" for r in rows_))
@@ -61,21 +128,25 @@ def table(rows_: list[dict]) -> str:
     cell = {(r["student"], f"{r['notebook']}:{r['grade_id']}"): r for r in rows_}
     short = [c.split(":", 1)[1] for c in cols]
     width = max(len(s) for s in students + ["student"])
-    lines = [f"{'student':<{width}}  {'total':>11}  " + "  ".join(short)]
-    sums = totals(rows_)
+    sums = scores(rows_)
+    score_text = {s: sums[s].text() for s in students}
+    swidth = max(len(t) for t in [*score_text.values(), "score"])
+    marks = {(s, c): _mark(cell.get((s, c))) for s in students for c in cols}
+    widths = [max([len(label)] + [len(marks[(s, c)]) for s in students]) for c, label in zip(cols, short)]
+    lines = [f"{'student':<{width}}  {'score':<{swidth}}  "
+             + "  ".join(f"{label:>{w}}" for label, w in zip(short, widths))]
     for s in students:
-        p, m = sums[s]
-        marks = []
-        for c, label in zip(cols, short):
-            r = cell.get((s, c))
-            if r is None:
-                text = "-"
-            elif r["status"] == "manual":
-                text = "manual"
-            else:
-                text = f"{float(r['points']):g}/{float(r['max_points']):g}"
-                if r["status"] in {"timeout", "error", "missing"}:
-                    text += f" {r['status']}"
-            marks.append(f"{text:>{len(label)}}")
-        lines.append(f"{s:<{width}}  {f'{p:g}/{m:g}':>11}  " + "  ".join(marks))
+        lines.append(f"{s:<{width}}  {score_text[s]:<{swidth}}  "
+                     + "  ".join(f"{marks[(s, c)]:>{w}}" for c, w in zip(cols, widths)))
     return "\n".join(lines)
+
+
+def _mark(r: dict | None) -> str:
+    if r is None:
+        return "-"
+    if _is_manual(r) and _is_pending(r):
+        return "pending"
+    text = f"{float(r['points'] or 0):g}/{float(r['max_points'] or 0):g}"
+    if r["status"] in {"timeout", "error", "missing"}:
+        text += f" {r['status']}"
+    return text

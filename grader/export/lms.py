@@ -47,7 +47,7 @@ def _max_points(course, assignment: str, subs) -> float:
             nb = read_notebook(Path(course.source) / assignment / f"{name}.ipynb")
         except NotebookError:
             continue
-        total += sum(C.points(c) for c in nb.cells if C.is_graded(c))
+        total += sum(C.points(c) for c in nb.cells if C.is_scored(c))  # tasks count, as in nbgrader
     return total
 
 

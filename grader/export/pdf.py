@@ -137,7 +137,7 @@ class Question:
     grade_id: str  # the first answer cell's id (or the first test's, when there is no answer)
     grade_ids: list[str]  # the graded cells: tests, or the manually graded answer
     points: float
-    kind: str  # "auto" (graded by tests) or "manual" (a written answer)
+    kind: str  # "auto" (graded by tests), "manual" (a written answer) or "task" (an nbgrader task)
     section: str | None
     cells: list = field(default_factory=list)
 
@@ -158,7 +158,7 @@ def _groups(cells: list) -> list[list[int]]:
     current: list[int] | None = None
     closed = True  # the current group takes no more cells
     for i, c in enumerate(cells):
-        if C.is_manual(c):
+        if C.is_hand_graded(c):  # a written answer or an nbgrader task
             groups.append([i])
             current, closed = None, True
         elif C.is_solution(c):
@@ -175,7 +175,7 @@ def _groups(cells: list) -> list[list[int]]:
                 closed = False
             else:
                 current.append(i)
-    return [g for g in groups if any(C.is_graded(cells[j]) for j in g)] or []
+    return [g for g in groups if any(C.is_scored(cells[j]) for j in g)] or []
 
 
 def split_questions(nb) -> tuple[list, list[Question]]:
@@ -198,7 +198,7 @@ def split_questions(nb) -> tuple[list, list[Question]]:
         if not starts and len(found) > 1:
             found = found[1:]  # the notebook's title stays in the preamble
         starts.append(found[0] if found else prev_end)
-        prev_end = max(j for j in g if C.is_graded(cells[j])) + 1
+        prev_end = max(j for j in g if C.is_scored(cells[j])) + 1
     preamble = cells[:starts[0]]
     section = None
     for c in preamble:
@@ -206,10 +206,11 @@ def split_questions(nb) -> tuple[list, list[Question]]:
     questions: list[Question] = []
     for k, g in enumerate(groups):
         end = starts[k + 1] if k + 1 < len(groups) else len(cells)
-        graded = [j for j in g if C.is_graded(cells[j])]
+        graded = [j for j in g if C.is_scored(cells[j])]
         for c in cells[starts[k]:graded[0] + 1]:
             section = heading_of(c) or section
         manual = C.is_manual(cells[graded[0]])
+        task = C.is_task(cells[graded[0]])
         answers = [j for j in g if C.is_solution(cells[j])]
         label_cell = cells[answers[0]] if answers else cells[graded[0]]
         questions.append(Question(
@@ -217,7 +218,7 @@ def split_questions(nb) -> tuple[list, list[Question]]:
             grade_id=C.grade_id(label_cell) or f"cell{g[0]}",
             grade_ids=[C.grade_id(cells[j]) or f"cell{j}" for j in graded],
             points=sum(C.points(cells[j]) for j in graded),
-            kind="manual" if manual else "auto",
+            kind="task" if task else "manual" if manual else "auto",
             section=section,
             cells=cells[starts[k]:end],
         ))
@@ -371,6 +372,8 @@ def _question_cell(q: Question, first: bool):
     sub = [f"{q.points:g} point{'s' if q.points != 1 else ''}"]
     if q.kind == "manual":
         sub.append("written answer")
+    elif q.kind == "task":
+        sub.append("task, graded by hand")
     else:
         sub.append("graded by " + ("test " if len(q.grade_ids) == 1 else "tests ")
                    + ", ".join(q.grade_ids))
@@ -406,7 +409,8 @@ def arrange(nb, *, gradescope: bool = False, answers_only: bool = False) -> nbfo
     for q in questions:
         out.append(_question_cell(q, first=(not out) or not gradescope))
         if answers_only:
-            answers = [c for c in q.cells if C.is_solution(c)]
+            # a task's answer is whatever the student wrote around it: keep its cells
+            answers = q.cells if q.kind == "task" else [c for c in q.cells if C.is_solution(c)]
             out += answers or [_note_cell("No written answer: this question is graded by its tests.")]
         else:
             out += q.cells

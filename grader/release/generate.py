@@ -57,13 +57,22 @@ def _normalise(folder: Path) -> None:
                            encoding="utf-8")
 
 
-def release(course: Course, assignments: list[str] | None = None, log=print) -> list[Path]:
-    """Regenerate ``release/<a>`` for each assignment; refuse (and keep the old one) on a leak."""
+def release(course: Course, assignments: list[str] | None = None, log=print,
+            bundles: bool = True) -> list[Path]:
+    """Regenerate ``release/<a>`` for each assignment; refuse (and keep the old one) on a leak.
+
+    With ``bundles``, also write the student archive ``bundles/<a>.zip``
+    (:mod:`grader.release.bundle`): the release, its helper files and ``data/<a>/``.
+    """
+    from grader.release.bundle import bundle_path, data_leaks, write_bundle
+
     done = []
     for assignment in course.check_assignments(assignments):
         with tempfile.TemporaryDirectory(prefix=".release-staging-", dir=course.root) as stage:
             out = generate(course, assignment, Path(stage))
             leaks = find_leaks(course.source / assignment, out)
+            if bundles:
+                leaks += data_leaks(course, assignment)
             if leaks:
                 raise ReleaseLeakError(assignment, leaks)
             target = course.release / assignment
@@ -72,6 +81,9 @@ def release(course: Course, assignments: list[str] | None = None, log=print) -> 
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.move(str(out), str(target))
         log(f"released {assignment} -> {target.relative_to(course.root)}")
+        if bundles:
+            write_bundle(course, assignment)
+            log(f"bundled {assignment} -> {bundle_path(course, assignment).relative_to(course.root)}")
         done.append(target)
     return done
 

@@ -11,6 +11,10 @@ class CourseError(Exception):
     """A problem with the course directory that the user can fix."""
 
 
+class ConfigError(CourseError):
+    """``nbgrader_config.py`` cannot be read: the message names the file and the line."""
+
+
 def default_root() -> Path:
     """The repository root: the folder holding ``nbgrader_config.py`` above this package."""
     env = os.environ.get("GRADER_COURSE_DIR")
@@ -98,12 +102,31 @@ def _configured_db_url(root: Path) -> str | None:
     config = root / "nbgrader_config.py"
     if not config.exists():
         return None
-    try:
-        from traitlets.config.loader import PyFileConfigLoader
+    from traitlets.config.loader import PyFileConfigLoader
 
+    try:
         cfg = PyFileConfigLoader(config.name, path=str(root)).load_config()
-    except Exception:  # noqa: BLE001 - a broken config is nbgrader's to report
-        return None
+    except Exception as exc:  # noqa: BLE001 - any failure: say where, never fall back silently
+        raise ConfigError(_config_problem(config, exc)) from exc
     url = cfg.get("CourseDirectory", {}).get("db_url")
     return str(url) if url else None
+
+
+def _config_problem(config: Path, exc: BaseException) -> str:
+    """``FILE, line N: what went wrong``, and what grader would otherwise have done."""
+    line = None
+    if isinstance(exc, SyntaxError) and exc.lineno:
+        line = exc.lineno
+    else:
+        import traceback
+
+        here = os.path.realpath(config)
+        for frame in traceback.extract_tb(exc.__traceback__):
+            if frame.filename and os.path.realpath(frame.filename) == here:
+                line = frame.lineno
+    where = f"{config}, line {line}" if line else str(config)
+    what = f"{type(exc).__name__}: {exc.msg if isinstance(exc, SyntaxError) else exc}"
+    return (f"{where}: {what}\nnbgrader_config.py cannot be read: fix that line. Until then grader cannot "
+            "tell which gradebook (CourseDirectory.db_url) to use, and it does not guess; the environment "
+            "variable GRADER_DB_URL chooses one without reading the file.")
 

@@ -7,7 +7,10 @@
 # Idempotent: installs only what is missing; safe to run again.
 # Debian/Ubuntu only; on macOS: `brew install --cask chromium` (or install Google Chrome);
 # on Windows: Chrome or Edge (math then loads MathJax from GRADER_MATHJAX, if set).
+# Prints one line per step; apt's output goes to $SETUP_LOG (build/setup.log), shown only on failure.
 set -euo pipefail
+# shellcheck source=scripts/setup_lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/setup_lib.sh"
 
 PACKAGES=(chromium libjs-mathjax fonts-mathjax fonts-dejavu fonts-wqy-zenhei poppler-utils)
 
@@ -38,13 +41,12 @@ if [ "$(id -u)" -ne 0 ]; then
     fi
 fi
 
-echo "setup_pdf: installing ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
 # refresh the package lists only when they are missing or older than a day
 if [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*Packages*' -mtime -1 2>/dev/null | head -n1)" ]; then
-    $SUDO apt-get update -q
+    step setup_pdf "updating the package lists" $SUDO apt-get update
 fi
-$SUDO apt-get install -y -q "${missing[@]}"
+step setup_pdf "installing ${missing[*]} (a few minutes the first time)" \
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}"
 
 if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1; then
     echo "setup_pdf: chromium is installed but not on PATH; set GRADER_BROWSER" >&2

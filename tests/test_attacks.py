@@ -152,7 +152,7 @@ def graded(tmp_path_factory):
     for student in ["honest_wrong", "honest_right", *ATTACKS]:
         path = course.autograded / student / "convolution" / "results.json"
         results[student] = json.loads(path.read_text())
-    return summary, results
+    return summary, results, course
 
 
 def _auto(result: dict, held: bool = False) -> float:
@@ -166,7 +166,7 @@ def _review(result: dict) -> list[str]:
 
 @pytest.mark.slow
 def test_honest_submissions_are_graded_and_not_flagged(graded):
-    summary, results = graded
+    summary, results, _ = graded
     assert summary.failed == [], summary.lines()
     right, wrong = results["honest_right"], results["honest_wrong"]
     assert _auto(right) == sum(c["max_points"] for n in right["notebooks"] for c in n["cells"] if c["kind"] == "auto")
@@ -177,10 +177,29 @@ def test_honest_submissions_are_graded_and_not_flagged(graded):
 @pytest.mark.slow
 @pytest.mark.parametrize("attack", sorted(ATTACKS))
 def test_attack_earns_nothing_and_is_flagged(graded, attack):
-    _, results = graded
+    _, results, _ = graded
     honest = _auto(results["honest_wrong"])
     assert _auto(results[attack]) <= honest, f"{attack} earned more than the honest wrong answer"
     assert _review(results[attack]), f"{attack} was not flagged for review"
     if attack != "replace_grader":  # the only attack that rewrites the answers the agent gives
         assert _auto(results[attack], held=True) <= honest, \
             f"{attack}: the examiner computed more points than for the honest wrong answer"
+
+
+@pytest.mark.slow
+def test_flagged_submissions_reach_the_report_and_the_gradebook(graded):
+    from nbgrader.api import Gradebook
+
+    from grader.export.report import build_report
+
+    _, _, course = graded
+    summary = build_report(course, "convolution")
+    listed = (summary["dir"] / "review.csv").read_text()
+    assert summary["held_for_review"] == len(ATTACKS)
+    assert all(name in listed for name in ATTACKS) and "honest" not in listed
+    with Gradebook(course.db_url) as gb:
+        held = [g for nb in gb.find_submission("convolution", "patch_numpy_torch").notebooks for g in nb.grades
+                if g.needs_manual_grade and g.cell.cell_type == "code"]
+        clean = [g for nb in gb.find_submission("convolution", "honest_right").notebooks for g in nb.grades
+                 if g.needs_manual_grade and g.cell.cell_type == "code"]
+    assert held and not clean, "formgrader must list held cells as needing a manual grade"

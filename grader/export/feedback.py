@@ -25,7 +25,9 @@ CDN_MATHJAX = P.CDN_MATHJAX  # the HTML pages are read in the students' browsers
 
 STATUS_TEXT = {
     "passed": "passed",
+    "partial": "partly passed",
     "failed": "failed",
+    "review": "held for review",
     "error": "error",
     "timeout": "timed out",
     "missing": "missing",
@@ -44,6 +46,7 @@ table.dl-fb td.msg { width: 48%; white-space: pre-wrap; font-family: "DejaVu San
 .dl-result { margin: 4px 0 14px 0; padding: 6px 10px; border-left: 6px solid #a0aec0;
   background: #f7fafc; font-size: 13px; }
 .dl-result.passed { border-color: #2f855a; background: #f0fff4; }
+.dl-result.partial, .dl-result.review { border-color: #dd6b20; background: #fffaf0; }
 .dl-result.failed, .dl-result.error, .dl-result.timeout, .dl-result.missing
   { border-color: #c53030; background: #fff5f5; }
 .dl-result .msg { white-space: pre-wrap; font-family: "DejaVu Sans Mono", monospace; font-size: 12px;

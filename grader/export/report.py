@@ -68,6 +68,11 @@ class Submission:
         return sum(c.max_points for c in self.cells)
 
     @property
+    def review(self) -> list[str]:
+        """Why a person should look at this submission (code that reaches into grading)."""
+        return sorted({r for nb in self.notebooks for r in nb.get("review", [])})
+
+    @property
     def problems(self) -> list[str]:
         """Why this submission is (partly) ungraded; empty when it was graded cleanly."""
         out = []
@@ -351,11 +356,15 @@ def build_report(course, assignment: str, out_dir: str | Path | None = None) -> 
     fail_rows = [[gid, msg, n, " ".join(st)] for gid, msg, n, st in fails]
     fail_header = ["grade_id", "message", "count", "students"]
     bad_header = ["student", "status", "reason"]
+    review_rows = [[s.student, "; ".join(s.review)] for s in subs if s.review]
+    review_header = ["student", "why a person should look (its examined points are held until then)"]
+    summary["held_for_review"] = len(review_rows)
 
     _write_csv(out_dir / "cells.csv", cell_header, cell_rows)
     _write_csv(out_dir / "students.csv", student_header, student_rows)
     _write_csv(out_dir / "failures.csv", fail_header, fail_rows)
     _write_csv(out_dir / "ungraded.csv", bad_header, [list(b) for b in bad])
+    _write_csv(out_dir / "review.csv", review_header, review_rows)
 
     parts = [f"<h1>Grade report: {html.escape(assignment)}</h1>"]
     parts.append('<table class="summary">' + "".join(
@@ -371,6 +380,9 @@ def build_report(course, assignment: str, out_dir: str | Path | None = None) -> 
     parts.append(_table(fail_header, fail_rows) if fail_rows else "<p>No failed tests.</p>")
     parts.append("<h2>Submissions that could not be graded</h2>")
     parts.append(_table(bad_header, [list(b) for b in bad]) if bad else "<p>None: every submission was graded.</p>")
+    parts.append("<h2>Held for review</h2>")
+    parts.append(_table(review_header, review_rows) if review_rows
+                 else "<p>None: no submission reaches into the grading machinery.</p>")
     parts.append("<h2>Students</h2>")
     parts.append(_table(student_header, student_rows))
     page = ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"

@@ -6,16 +6,37 @@ holds only this submission. It has no network, its own PID namespace (so every
 process it starts dies with it), a private ``/tmp``, and, where the grader runs as
 root, an unprivileged user of its own (a different uid per worker slot, so process
 limits of one student never touch another).
+
+How the sandbox is entered depends on who runs the grader (:func:`sandbox_mode`):
+
+- ``root``: bubblewrap runs as root, makes its binds, and ``setpriv`` drops to the
+  grading uid *inside* the sandbox (all capabilities, the bounding set included, are
+  dropped). Binds work wherever the course and the venv live, even under a ``0700``
+  home directory.
+- ``uid``: root, but this machine does not let root create namespaces (an
+  unprivileged container): ``setpriv`` drops to the grading uid first and bubblewrap
+  runs as that uid in a user namespace, so every bound path must be traversable by it.
+- ``user``: the grader is not root: bubblewrap runs as the grader's own user in a user
+  namespace.
+
+:func:`preflight` starts one sandboxed Python before the first submission and, when
+that fails, says what to change.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
+import stat
+import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Mapping
 
+from grader.course import CourseError
 from grader.sandbox.limits import Limits
 
 SYSTEM_DIRS = ["/usr", "/lib", "/lib32", "/lib64", "/bin", "/sbin"]
@@ -24,14 +45,53 @@ ETC_PATHS = ["/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/l
 GPU_DEVICES = ["/dev/nvidiactl", "/dev/nvidia-uvm", "/dev/nvidia-uvm-tools",
                *[f"/dev/nvidia{i}" for i in range(8)]]
 BASE_UID = 60000
+# Namespaces when bubblewrap runs as root: all but the user namespace (the uid drop happens inside).
+ROOT_UNSHARE = ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",
+                "--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID",
+                "--cap-add", "CAP_SETPCAP"]
+# --perms needs bubblewrap 0.5 or later; older ones fail the root probe and use the ``uid`` mode.
+PRIVATE_TMP = ["--perms", "1777", "--tmpfs", "/tmp", "--perms", "1777", "--tmpfs", "/dev/shm"]
+MISSING = ("bubblewrap (bwrap) is not installed: run `sudo apt-get install bubblewrap` "
+           "(or `bash scripts/setup.sh`), or pass --sandbox off to grade without isolation "
+           "(only for submissions you trust)")
+SANDBOX_OFF = "pass --sandbox off to grade without isolation (only for submissions you trust)"
 
 
-class SandboxUnavailable(RuntimeError):
-    """bubblewrap is missing or cannot create namespaces on this machine."""
+class SandboxUnavailable(CourseError, RuntimeError):
+    """bubblewrap is missing or cannot start a sandboxed process on this machine."""
 
 
 def bwrap_path() -> str | None:
     return shutil.which("bwrap")
+
+
+def _drop_to(uid: int) -> list[str]:
+    return [shutil.which("setpriv") or "setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups"]
+
+
+@functools.lru_cache(maxsize=1)
+def _root_probe() -> str:
+    """Why bubblewrap cannot run as root here ("" when it can): as :func:`command` would, make the
+    namespaces and a 1777 ``/tmp``, drop to a grading uid, and write a file there."""
+    bwrap = bwrap_path()
+    if not bwrap:
+        return "bubblewrap is not installed"
+    probe = [bwrap, *ROOT_UNSHARE, "--die-with-parent", "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev",
+             *PRIVATE_TMP, "--", *_drop_to(BASE_UID + 1), "--inh-caps=-all", "--bounding-set=-all", "--",
+             "sh", "-c", ": > /tmp/probe"]
+    try:
+        proc = subprocess.run(probe, capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return str(exc)
+    return "" if proc.returncode == 0 else (proc.stderr.strip() or f"exit status {proc.returncode}")
+
+
+def sandbox_mode() -> str:
+    """``root`` (bubblewrap as root, uid dropped inside), ``uid`` (root drops the uid before
+    bubblewrap) or ``user`` (the grader is not root); see the module's docstring."""
+    if os.geteuid() != 0:
+        return "user"
+    return "uid" if _root_probe() else "root"
 
 
 def python_roots() -> list[Path]:
@@ -63,7 +123,7 @@ def sandbox_env(spec: SandboxSpec) -> dict[str, str]:
         "PATH": f"{Path(sys.prefix) / 'bin'}:/usr/local/bin:/usr/bin:/bin",
         "LANG": "C.UTF-8",
         "TMPDIR": "/tmp",
-        "MPLBACKEND": "Agg",
+        "MPLBACKEND": "module://matplotlib_inline.backend_inline",  # figures kept, as in Jupyter
         "MPLCONFIGDIR": "/tmp/matplotlib",
         "IPYTHONDIR": "/tmp/ipython",
         "JUPYTER_RUNTIME_DIR": "/tmp/jupyter",
@@ -83,26 +143,36 @@ def sandbox_env(spec: SandboxSpec) -> dict[str, str]:
     return env
 
 
-def command(argv: list[str], spec: SandboxSpec) -> list[str]:
-    """Wrap ``argv`` so that it runs inside the sandbox described by ``spec``."""
+def command(argv: list[str], spec: SandboxSpec, extra_rlimits: Mapping[str, int] | None = None) -> list[str]:
+    """Wrap ``argv`` so that it runs inside the sandbox described by ``spec``.
+
+    ``extra_rlimits`` adds ``prlimit`` limits by name, e.g. ``{"as": bytes}``.
+    """
     bwrap = bwrap_path()
     if not bwrap:
-        raise SandboxUnavailable(
-            "bubblewrap (bwrap) is not installed: run `apt-get install bubblewrap` "
-            "(or `bash scripts/setup.sh`), or pass --sandbox off to grade without isolation"
-        )
+        raise SandboxUnavailable(MISSING)
     lim = spec.limits
-    cmd: list[str] = []
-    if os.geteuid() == 0:
-        uid = spec.uid()
-        cmd += ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--"]
-    cmd += [bwrap, "--unshare-all", "--die-with-parent", "--new-session"]
+    mode = sandbox_mode()
+    outer: list[str] = []  # before bwrap
+    inner: list[str] = []  # inside the sandbox, before the resource limits
+    if mode == "uid":
+        outer = [*_drop_to(spec.uid()), "--"]
+    if mode == "root":
+        inner = [*_drop_to(spec.uid()), "--inh-caps=-all", "--bounding-set=-all", "--"]
+    unshare = ROOT_UNSHARE if mode == "root" else ["--unshare-all"]
+    cmd = [*outer, bwrap, *unshare, "--die-with-parent", "--new-session"]
     for d in SYSTEM_DIRS:
         cmd += ["--ro-bind-try", d, d]
+    # The private /tmp first: binds below may live under /tmp and must stay visible.
+    # As root, mode 1777: else they would be root's 0755 and the grading uid could not write there.
+    cmd += ["--proc", "/proc", "--dev", "/dev",
+            *(PRIVATE_TMP if mode == "root" else ["--tmpfs", "/tmp", "--tmpfs", "/dev/shm"])]
+    if mode == "root":  # bubblewrap as root makes missing parents of binds 0700: the grading uid could not pass
+        binds = [*ETC_PATHS, *python_roots(), *spec.readonly, spec.workdir, *([spec.ipc_dir] if spec.ipc_dir else [])]
+        for parent in _parents(binds):
+            cmd += ["--perms", "0755", "--dir", parent]
     for p in ETC_PATHS:
         cmd += ["--ro-bind-try", p, p]
-    # The private /tmp first: binds below may live under /tmp and must stay visible.
-    cmd += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--tmpfs", "/dev/shm"]
     for root in python_roots():
         cmd += ["--ro-bind", str(root), str(root)]
     for path in spec.readonly:
@@ -118,11 +188,21 @@ def command(argv: list[str], spec: SandboxSpec) -> list[str]:
     cmd += ["--chdir", str(spec.workdir), "--clearenv"]
     for key, value in sandbox_env(spec).items():
         cmd += ["--setenv", key, value]
-    rlimits = [f"--fsize={lim.max_file_mb * 1024 * 1024}", "--core=0"]
+    rlimits = {"fsize": lim.max_file_mb * 1024 * 1024, "core": 0}
     if os.geteuid() == 0:
-        rlimits.append(f"--nproc={lim.max_processes}")
-    cmd += ["--", "prlimit", *rlimits, "--", *argv]
-    return cmd
+        rlimits["nproc"] = lim.max_processes
+    rlimits.update(extra_rlimits or {})
+    limits = ["prlimit", *(f"--{name}={value}" for name, value in rlimits.items()), "--"]
+    return [*cmd, "--", *inner, *limits, *argv]
+
+
+def _parents(paths: list) -> list[str]:
+    """Every directory above ``paths`` (not ``/``), shallowest first, each once."""
+    out: dict[str, None] = {}
+    for path in paths:
+        for parent in reversed(Path(os.path.abspath(path)).parents[:-1]):
+            out[str(parent)] = None
+    return sorted(out, key=lambda p: p.count("/"))
 
 
 def prepare_dir(path: Path, slot: int) -> None:
@@ -132,3 +212,128 @@ def prepare_dir(path: Path, slot: int) -> None:
         for p in [path, *path.rglob("*")]:
             os.lchown(p, uid, uid)
     path.chmod(0o755)
+
+
+# What the preflight's sandboxed Python checks: the kernel imports, and every read-only path is there.
+_PROBE = """\
+import os, sys
+import ipykernel, matplotlib_inline
+gone = [p for p in sys.argv[1:] if not os.access(p, os.R_OK | os.X_OK)]
+if gone:
+    print("not visible inside the sandbox: " + ", ".join(gone), file=sys.stderr)
+    sys.exit(3)
+"""
+
+
+def preflight(readonly: list[str] | list[Path], timeout: float = 120) -> None:
+    """Start one sandboxed Python as grading does; raise :class:`SandboxUnavailable` saying what to
+    change when it cannot start or cannot see what the kernel needs. Run it before the first submission."""
+    if not bwrap_path():
+        raise SandboxUnavailable(MISSING)
+    mode, paths = sandbox_mode(), tuple(str(p) for p in readonly)
+    if (mode, paths) in _passed:
+        return
+    with tempfile.TemporaryDirectory(prefix="grader-preflight-") as tmp:
+        work = Path(tmp) / "work"
+        work.mkdir()
+        Path(tmp).chmod(0o755)
+        prepare_dir(work, 0)
+        spec = SandboxSpec(workdir=work, readonly=[Path(p) for p in paths])
+        cmd = command([sys.executable, "-c", _PROBE, *paths], spec)
+        try:
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+            rc, err = proc.returncode, proc.stderr
+        except subprocess.TimeoutExpired:
+            rc, err = -1, f"no answer within {timeout:.0f} s"
+        except OSError as exc:
+            rc, err = -1, str(exc)
+    if rc == 0:
+        _passed.add((mode, paths))
+        return
+    needed = [Path(sys.executable), *python_roots(), *spec.readonly, spec.workdir]
+    raise SandboxUnavailable(explain(mode, err, needed, spec.uid()))
+
+
+_passed: set[tuple[str, tuple[str, ...]]] = set()
+
+
+def blocking_dir(path: Path, uid: int) -> Path | None:
+    """The first directory on the way to ``path`` that ``uid`` (groups cleared) cannot enter."""
+    here = Path("/")
+    for part in Path(os.path.abspath(path)).parts[1:]:
+        try:
+            st = os.stat(here)
+        except OSError:
+            return None
+        if st.st_uid == uid:
+            ok = st.st_mode & stat.S_IXUSR
+        elif st.st_gid == uid:
+            ok = st.st_mode & stat.S_IXGRP
+        else:
+            ok = st.st_mode & stat.S_IXOTH
+        if not ok:
+            return here
+        here = here / part
+    return None
+
+
+def userns_hint(proc_sys: Path = Path("/proc/sys")) -> str:
+    """The setting that keeps unprivileged user namespaces off on this machine, as a command to change it."""
+    def value(name: str) -> str | None:
+        try:
+            return (proc_sys / name).read_text().strip()
+        except OSError:
+            return None
+
+    if value("kernel/unprivileged_userns_clone") == "0":
+        return "`sudo sysctl -w kernel.unprivileged_userns_clone=1`"
+    if value("user/max_user_namespaces") == "0":
+        return "`sudo sysctl -w user.max_user_namespaces=15000`"
+    if value("kernel/apparmor_restrict_unprivileged_userns") == "1":
+        return ("`sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0` (Ubuntu's AppArmor "
+                "restriction; or give /usr/bin/bwrap an AppArmor profile that allows `userns`)")
+    return ("allow unprivileged user namespaces (in a container: run it with "
+            "`--security-opt seccomp=unconfined --security-opt apparmor=unconfined`)")
+
+
+def _namespace_error(error: str) -> bool:
+    low = error.lower()
+    return any(w in low for w in ("namespace", "uid map", "operation not permitted"))
+
+
+def explain(mode: str, error: str, needed: list[Path], uid: int) -> str:
+    """What to change so that the sandbox can start, for the preflight's failure ``error``."""
+    tail = "\n".join(error.strip().splitlines()[-5:]) or "(no message)"
+    head = f"the sandbox cannot start a Python kernel on this machine.\nbubblewrap said: {tail}\n"
+    if mode == "uid":
+        blocked: dict[Path, list[Path]] = {}
+        for path in needed:
+            where = blocking_dir(path, uid)
+            if where is not None:
+                blocked.setdefault(where, []).append(path)
+        why = (f"bubblewrap cannot run as root here ({_root_probe() or 'the probe failed'}), so it runs as "
+               f"the grading user (uid {uid})")
+        if blocked:
+            lines = [f"  {d} (mode {stat.S_IMODE(os.stat(d).st_mode):04o}) hides "
+                     + ", ".join(str(p) for p in dict.fromkeys(paths)) for d, paths in blocked.items()]
+            dirs = " ".join(str(d) for d in blocked)
+            return (head + f"{why}, and that user cannot enter these directories:\n" + "\n".join(lines) + "\n"
+                    f"Change one of:\n  - let other users pass through them (without listing them): `chmod o+x {dirs}`;\n"
+                    "  - move the course and its .venv under a directory every user can enter (e.g. /srv/course);\n"
+                    "  - let root create namespaces (CAP_SYS_ADMIN; in a container, e.g. `docker run --privileged`), "
+                    "so bubblewrap runs as root and drops to the grading user inside;\n"
+                    f"  - {SANDBOX_OFF}.")
+        if not _namespace_error(error):
+            return head + f"{why}. Check that bubblewrap works as that user; or {SANDBOX_OFF}."
+        return (head + f"{why}, and that user cannot create a user namespace either.\nChange one of:\n"
+                "  - let root create namespaces (CAP_SYS_ADMIN; in a container, e.g. `docker run --privileged`);\n"
+                f"  - {userns_hint()};\n  - {SANDBOX_OFF}.")
+    if mode == "user":
+        if _namespace_error(error):
+            return (head + f"The grader runs as uid {os.geteuid()} (not root), and bubblewrap then needs "
+                    "unprivileged user namespaces, which this machine does not allow.\nChange one of:\n"
+                    "  - run the grader as root (e.g. `sudo .venv/bin/grader autograde ...`): bubblewrap then "
+                    "drops to a grading user of its own;\n"
+                    f"  - {userns_hint()};\n  - {SANDBOX_OFF}.")
+    return (head + "Check that bubblewrap works here (`bwrap --ro-bind / / true`) and that these paths exist: "
+            + ", ".join(str(p) for p in dict.fromkeys(needed)) + f"; or {SANDBOX_OFF}.")

@@ -34,13 +34,11 @@ class SandboxedKernelManager(AsyncKernelManager):
     def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
         argv = [a.replace("{connection_file}", self.connection_file) for a in KERNEL_ARGV]
         argv += list(extra_arguments or [])
-        cmd = bwrap.command(argv, self.spec)
         lim = self.spec.limits
         self.cgroup = cgroups.create(lim.memory_mb, lim.max_processes)
         if self.cgroup is None:  # fall back to an address-space limit
-            cmd = cmd[: cmd.index("prlimit") + 1] + [f"--as={lim.memory_mb * 3 * 1024 * 1024}"] \
-                + cmd[cmd.index("prlimit") + 1:]
-            return cmd
+            return bwrap.command(argv, self.spec, extra_rlimits={"as": lim.memory_mb * 3 * 1024 * 1024})
+        cmd = bwrap.command(argv, self.spec)
         return ["/bin/sh", "-c", self.cgroup.join_command() + "exec " + shlex.join(cmd)]
 
     def write_connection_file(self, **kwargs: Any) -> None:

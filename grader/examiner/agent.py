@@ -22,7 +22,7 @@ import sys
 import traceback
 from typing import Any
 
-from grader.examiner.wire import HANDLE_KEY, HandleRef, to_wire
+from grader.examiner.wire import HANDLE_KEY, HandleRef, TargetRef, map_containers, to_wire
 
 MIMETYPE = "application/vnd.dlcourse.examiner+json"
 _handles: dict[int, Any] = {}
@@ -56,15 +56,14 @@ def namespace() -> dict:
 
 
 def _resolve(value: Any) -> Any:
-    if isinstance(value, HandleRef):
-        return _handles[value.id]
-    if type(value) is list:
-        return [_resolve(v) for v in value]
-    if type(value) is tuple:
-        return tuple(_resolve(v) for v in value)
-    if type(value) is dict:
-        return {k: _resolve(v) for k, v in value.items()}
-    return value
+    def leaf(v: Any) -> Any:
+        if isinstance(v, HandleRef):
+            return _handles[v.id]
+        if isinstance(v, TargetRef):
+            return _target(v.spec)
+        return v
+
+    return map_containers(value, leaf)
 
 
 def _target(spec: dict) -> Any:

@@ -200,6 +200,30 @@ class Exam:
         out, caught = self.bridge.observe("warnings", fn, *args, **kwargs)
         return out, [str(c) for c in caught]
 
+    def student_side_forward_passes(self, fn: Remote, *args: Any, **kwargs: Any) -> tuple[Any, list[dict]]:
+        """Student-side observation: ``fn(*args)`` and, for each forward pass of a model among its
+        arguments, ``{"training", "grad_enabled", "device"}`` (mode, gradients, input device)."""
+        self._observed("how the model is run")
+        out, passes = self.bridge.observe("forward_passes", fn, *args, **kwargs)
+        return out, [{"training": bool(p.get("training")), "grad_enabled": bool(p.get("grad_enabled")),
+                      "device": str(p.get("device"))} for p in passes if isinstance(p, dict)]
+
+    def student_side_printed(self, fn: Remote, *args: Any, **kwargs: Any) -> tuple[Any, str]:
+        """Student-side observation: ``fn(*args)`` and what it printed (stdout, stderr, warnings)."""
+        self._observed("printed messages")
+        out, text = self.bridge.observe("printed", fn, *args, **kwargs)
+        return out, str(text)
+
+    def student_side_rerun(self, cells: list[str], inputs: dict, outputs: list[str],
+                           watch: dict[str, float] | None = None) -> tuple[dict, dict[str, bool], list[str]]:
+        """Student-side observation: ``cells`` (source texts) run again in a copy of the notebook's namespace
+        with ``inputs`` in place of those names -> (outputs, {watched tensor: autograd computed its gradient},
+        errors). ``watch``: ``{tensor name: offset}``, added to the gradient autograd computes for it."""
+        self._observed("re-run with other values")
+        out, reached, errors = self.bridge.observe("rerun_cells", self.handle([str(c) for c in cells]),
+                                                   dict(inputs), list(outputs), dict(watch or {}))
+        return dict(out), {str(k): bool(v) for k, v in dict(reached).items()}, [str(e) for e in errors]
+
 
 def _shape_of(value: Any) -> str:
     shape = getattr(value, "shape", None)

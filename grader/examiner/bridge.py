@@ -23,7 +23,7 @@ import time
 from typing import Any
 
 from grader.examiner import agent
-from grader.examiner.wire import HandleRef, WireError, from_wire
+from grader.examiner.wire import HandleRef, TargetRef, WireError, from_wire, map_containers
 
 OUTPUT_CAP = 20_000  # characters of the student's own printing kept per cell
 
@@ -150,18 +150,16 @@ class Bridge:
 
 def _refs(value: Any) -> Any:
     """Replace proxies by references the agent resolves (only handles can travel)."""
-    if isinstance(value, Remote):
-        target = value._target
-        if "handle" in target and not target.get("path"):
-            return HandleRef(target["handle"])
-        raise TypeError(f"pass {value!r} as a handle: use ex.handle(...) to get one")
-    if type(value) is list:
-        return [_refs(v) for v in value]
-    if type(value) is tuple:
-        return tuple(_refs(v) for v in value)
-    if type(value) is dict:
-        return {k: _refs(v) for k, v in value.items()}
-    return value
+    return map_containers(value, _ref)
+
+
+def _ref(value: Any) -> Any:
+    if not isinstance(value, Remote):
+        return value
+    target = value._target
+    if "handle" in target and not target.get("path"):
+        return HandleRef(target["handle"])
+    return TargetRef(target)
 
 
 class DirectBridge(Bridge):

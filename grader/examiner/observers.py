@@ -121,3 +121,95 @@ def warnings_raised(fn: Any, args: list, kwargs: dict) -> tuple[Any, list[str]]:
 
 
 OBSERVERS["warnings"] = warnings_raised
+
+
+def forward_passes(fn: Any, args: list, kwargs: dict) -> tuple[Any, list[dict]]:
+    """Student-side observation: how ``fn`` runs the models among its arguments.
+
+    Every ``torch.nn.Module`` passed directly as an argument gets a forward pre-hook (copies
+    made with ``copy.deepcopy`` keep it); each forward pass notes the module's mode, whether
+    gradients were being recorded, and the device of its first tensor input. Returns
+    ``(result, passes)`` with one ``{"training", "grad_enabled", "device"}`` dict per pass.
+    """
+    import torch
+
+    passes: list[dict] = []
+
+    def hook(module: Any, inputs: tuple) -> None:
+        first = next((t for t in inputs if isinstance(t, torch.Tensor)), None)
+        passes.append({"training": bool(module.training), "grad_enabled": bool(torch.is_grad_enabled()),
+                       "device": first.device.type if first is not None else "none"})
+
+    models = [a for a in [*args, *kwargs.values()] if isinstance(a, torch.nn.Module)]
+    handles = [m.register_forward_pre_hook(hook) for m in models]
+    try:
+        result = fn(*args, **kwargs)
+    finally:
+        for h in handles:
+            h.remove()
+    return result, passes[:10_000]
+
+
+def printed(fn: Any, args: list, kwargs: dict) -> tuple[Any, str]:
+    """Student-side observation: what ``fn`` printed (stdout and stderr) and the warnings it gave."""
+    import contextlib
+    import io
+    import warnings
+
+    buffer = io.StringIO()
+    with warnings.catch_warnings(record=True) as caught, \
+            contextlib.redirect_stdout(buffer), contextlib.redirect_stderr(buffer):
+        warnings.simplefilter("always")
+        result = fn(*args, **kwargs)
+    text = buffer.getvalue() + "".join(f"\n{w.category.__name__}: {w.message}" for w in caught[:50])
+    return result, text[:20_000]
+
+
+OBSERVERS["forward_passes"] = forward_passes
+OBSERVERS["printed"] = printed
+
+
+def rerun_cells(cells: Any, args: list, kwargs: dict) -> tuple[dict, dict, list[str]]:
+    """Student-side observation: notebook ``cells`` (their source) run again, in order, in a copy of the
+    notebook's namespace where ``inputs`` replace those names. Autograd hooks watch the tensors named in
+    ``watch`` (``{name: offset}``): they note that autograd computed the tensor's gradient and add
+    ``offset`` to it, so the examiner can tell a value that came out of autograd from one computed
+    otherwise. Returns ``({output: value}, {watched: autograd computed its gradient}, [errors])``."""
+    import contextlib
+    import io
+
+    inputs, outputs = dict(args[0]), list(args[1])
+    watch = dict(args[2]) if len(args) > 2 else dict(kwargs.get("watch", {}))
+    names = dict(namespace())
+    names.update(inputs)
+    reached = {str(w): False for w in watch}
+
+    def hook(name: str, offset: float) -> Any:
+        def seen(grad: Any) -> Any:
+            reached[name] = True
+            return grad + offset if offset else grad
+        return seen
+
+    for w, offset in watch.items():
+        names[str(w)].register_hook(hook(str(w), float(offset)))
+    try:
+        from IPython.core.inputtransformer2 import TransformerManager
+
+        transform = TransformerManager().transform_cell
+    except ImportError:
+        def transform(text: str) -> str:
+            return text
+    errors: list[str] = []
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        for i, text in enumerate(cells):
+            text = str(text)
+            if text.lstrip().startswith("%%"):  # a cell magic (%%time ...): its body, in this namespace
+                text = text.lstrip().partition("\n")[2]
+            try:
+                exec(compile(transform(text), f"<re-run of cell {i + 1}>", "exec"), names)  # noqa: S102
+            except Exception as exc:  # noqa: BLE001 - reported to the examiner
+                errors.append(f"{type(exc).__name__}: {exc}"[:500])
+    return {k: names.get(k) for k in outputs}, reached, errors
+
+
+OBSERVERS["rerun_cells"] = rerun_cells

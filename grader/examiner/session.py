@@ -32,15 +32,7 @@ MARKER = "from grader.examiner import"
 
 def split_test(text: str) -> tuple[str, str]:
     """(visible part, hidden part) of a test cell's source."""
-    visible, hidden, inside = [], [], False
-    for line in text.splitlines():
-        s = line.strip()
-        if s.startswith(HIDDEN_BEGIN):
-            inside = True
-        elif s.startswith(HIDDEN_END):
-            inside = False
-        else:
-            (hidden if inside else visible).append(line)
+    visible, hidden = cells.split_blocks(text, HIDDEN_BEGIN, HIDDEN_END)
     return "\n".join(visible), "\n".join(hidden)
 
 

@@ -41,6 +41,29 @@ class HandleRef:
         return (HandleRef, (self.id,))
 
 
+class TargetRef:
+    """A name or attribute path in the student process (a proxy passed as an argument)."""
+
+    __slots__ = ("spec",)
+
+    def __init__(self, spec: dict):
+        self.spec = dict(spec)
+
+    def __reduce__(self):
+        return (TargetRef, (self.spec,))
+
+
+def map_containers(value: Any, leaf: Callable[[Any], Any]) -> Any:
+    """``value`` with ``leaf`` applied inside plain lists, tuples and dicts (exact types only)."""
+    if type(value) is list:
+        return [map_containers(v, leaf) for v in value]
+    if type(value) is tuple:
+        return tuple(map_containers(v, leaf) for v in value)
+    if type(value) is dict:
+        return {k: map_containers(v, leaf) for k, v in value.items()}
+    return leaf(value)
+
+
 # ---------------------------------------------------------------- student side (encoding)
 
 def to_wire(value: Any, keep: Callable[[Any], dict], depth: int = 0) -> Any:

@@ -76,15 +76,20 @@ def source_text(cell: Any) -> str:
     return "".join(src) if isinstance(src, list) else str(src)
 
 
-def block_lines(text: str, begin: str, end: str) -> list[str]:
-    """Lines strictly inside ``begin``/``end`` marker pairs."""
-    inside, out = False, []
+def split_blocks(text: str, begin: str, end: str) -> tuple[list[str], list[str]]:
+    """(lines outside, lines strictly inside) ``begin``/``end`` marker pairs; marker lines dropped."""
+    inside, outer, inner = False, [], []
     for line in text.splitlines():
         s = line.strip()
         if s.startswith(begin):
             inside = True
         elif s.startswith(end):
             inside = False
-        elif inside:
-            out.append(line)
-    return out
+        else:
+            (inner if inside else outer).append(line)
+    return outer, inner
+
+
+def block_lines(text: str, begin: str, end: str) -> list[str]:
+    """Lines strictly inside ``begin``/``end`` marker pairs."""
+    return split_blocks(text, begin, end)[1]

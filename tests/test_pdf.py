@@ -266,10 +266,23 @@ def test_all_autograded_submissions(tmp_path, capsys):
     assert "3 PDF(s) written" in capsys.readouterr().out
 
 
+def _rendered_dom(html_text: str) -> str:
+    """The page's DOM after the same virtual-time budget as printing."""
+    import subprocess
+    import tempfile
+
+    browser = P.find_browser()
+    with tempfile.TemporaryDirectory(prefix="grader-pdf-") as tmp:
+        page = Path(tmp) / "notebook.html"
+        page.write_text(html_text, encoding="utf-8")
+        cmd = P.browser_command(browser, page, Path(tmp) / "profile")
+        return subprocess.run(cmd, capture_output=True, timeout=180).stdout.decode("utf-8", "replace")
+
+
 @needs_browser
 def test_mathjax_finishes_within_the_virtual_time_budget():
     page = P.notebook_html(nbformat.read(ALICE, as_version=4))
-    dom = P.rendered_dom(page)
+    dom = _rendered_dom(page)
     assert 'data-math-done="1"' in dom, "MathJax had not finished when the page would print"
     assert "MJXc-display" in dom  # the softmax formula was typeset as display math
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
+from grader import secrecy
 from grader.export import pdf as P
 from grader.export.report import CellResult, Submission, load_submissions
 from grader.notebooks import cells as C
@@ -67,7 +68,7 @@ def _status(c: CellResult) -> str:
 
 def _result_box(c: CellResult, secrets: list[str]) -> str:
     cls = c.status if c.kind == "auto" else "manual"
-    msg = P.redact(c.message, secrets).strip()
+    msg = secrecy.redact(c.message, secrets).strip()
     return (f'<div class="dl-result {html.escape(cls)}"><b>{html.escape(c.grade_id)}</b>: '
             f"{html.escape(_status(c))}, {_pts(c.points)} / {c.max_points:g} points"
             + (f'<div class="msg">{html.escape(msg)}</div>' if msg else "") + "</div>")
@@ -83,7 +84,7 @@ def _table(cells: list[CellResult], secrets: list[str], tasks: set[str] = frozen
     rows = "".join(
         f"<tr><td>{html.escape(c.grade_id)}</td><td>{_kind(c, tasks)}</td>"
         f"<td>{_pts(c.points)} / {c.max_points:g}</td><td>{html.escape(_status(c))}</td>"
-        f'<td class="msg">{html.escape(P.redact(c.message, secrets).strip())}</td></tr>'
+        f'<td class="msg">{html.escape(secrecy.redact(c.message, secrets).strip())}</td></tr>'
         for c in cells)
     return ('<table class="dl-fb"><thead><tr><th>test</th><th>kind</th><th>points</th>'
             f"<th>result</th><th>message</th></tr></thead><tbody>{rows}</tbody></table>")
@@ -103,10 +104,10 @@ def _header(sub: Submission, assignment: str, notebook: str, cells: list[CellRes
 
 
 def _secrets(course, assignment: str, notebook: str, nb) -> list[str]:
-    lines = P.hidden_lines(nb) if nb is not None else []
+    lines = secrecy.hidden_lines(nb) if nb is not None else []
     src = Path(course.source) / assignment / f"{notebook}.ipynb"
     try:
-        lines += P.hidden_lines(read_notebook(src))
+        lines += secrecy.hidden_lines(read_notebook(src))
     except NotebookError:
         pass
     return sorted(set(lines))
@@ -138,7 +139,7 @@ def feedback_notebook(course, assignment: str, sub: Submission, notebook: str):
     head = [P.html_cell(_header(sub, assignment, notebook, cells))]
     probs = [p for p in sub.problems if sub.status != "graded" or p.startswith(notebook + ":")]
     for p in probs:
-        head.append(P.html_cell(f'<div class="dl-problem">{html.escape(P.redact(p, secrets))}</div>'))
+        head.append(P.html_cell(f'<div class="dl-problem">{html.escape(secrecy.redact(p, secrets))}</div>'))
     if cells:
         head.append(P.html_cell("<h2>Results</h2>" + _table(cells, secrets, tasks)))
     if nb is None:

@@ -1,4 +1,4 @@
-"""Find solution and hidden-test text in anything shipped to students.
+"""Find solution and hidden-test text in anything shipped to students (what is secret: :mod:`grader.secrecy`).
 
 A line leaks when it appears in a released file but, in the source notebook, only
 inside ``### BEGIN SOLUTION``/``### BEGIN HIDDEN TESTS`` blocks (a line that the
@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from grader import secrecy
 from grader.notebooks import cells
 from grader.notebooks.io import NotebookError, read_notebook
 
@@ -28,31 +29,7 @@ class Leak:
 
 def secret_lines(source_dir: Path) -> set[str]:
     """Stripped lines that occur only inside solution or hidden-test blocks of the source."""
-    hidden: set[str] = set()
-    public: set[str] = set()
-    for path in sorted(source_dir.glob("*.ipynb")):
-        nb = read_notebook(path)
-        for cell in nb.cells:
-            text = cells.source_text(cell)
-            inside = {line.strip() for line in cells.block_lines(text, cells.SOLUTION_BEGIN, cells.SOLUTION_END)}
-            inside |= {line.strip() for line in cells.block_lines(text, cells.HIDDEN_BEGIN, cells.HIDDEN_END)}
-            hidden |= inside
-            outside = _outside_blocks(text)
-            public |= outside
-    return {line for line in hidden - public if line and not line.startswith("#") or len(line) > 40}
-
-
-def _outside_blocks(text: str) -> set[str]:
-    depth, out = 0, set()
-    for line in text.splitlines():
-        s = line.strip()
-        if s.startswith((cells.SOLUTION_BEGIN, cells.HIDDEN_BEGIN)):
-            depth += 1
-        elif s.startswith((cells.SOLUTION_END, cells.HIDDEN_END)):
-            depth = max(0, depth - 1)
-        elif depth == 0:
-            out.add(s)
-    return out
+    return secrecy.secret_lines(read_notebook(path) for path in sorted(source_dir.glob("*.ipynb")))
 
 
 def _texts(path: Path) -> list[str]:

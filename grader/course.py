@@ -6,8 +6,10 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from grader.errors import GraderError
 
-class CourseError(Exception):
+
+class CourseError(GraderError):
     """A problem with the course directory that the user can fix."""
 
 

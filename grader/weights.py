@@ -24,6 +24,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from grader.errors import GraderError
+
 #: torchvision builder name -> name of its weights enum member used by the notebook
 WEIGHTS = {
     "alexnet": ("AlexNet_Weights", "IMAGENET1K_V1"),
@@ -32,7 +34,7 @@ WEIGHTS = {
 }
 
 
-class WeightsError(RuntimeError):
+class WeightsError(GraderError, RuntimeError):
     """Weights that could not be fetched; the message says what to do."""
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
 import sys
 
 from grader import __version__
-from grader.course import CourseError
+from grader.errors import GraderError
 
 # Subcommand modules, in the order ``--help`` lists them (otter-grader's split:
 # assign/release, check/validate, grade/autograde, export).
@@ -18,6 +19,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="grader", description="Release, grade and export the course's nbgrader assignments.")
     parser.add_argument("--version", action="version", version=f"grader {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what the grader does (to stderr)")
     parser.add_argument("--course-dir", metavar="DIR", default=None,
                         help="the course directory (default: the repository this grader belongs to)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -38,18 +40,12 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "run", None):
         parser.print_help()
         return 2
+    logging.basicConfig(format="grader: %(message)s", level=logging.INFO if args.verbose else logging.WARNING)
     try:
         return int(args.run(args) or 0)
-    except CourseError as exc:
+    except GraderError as exc:  # every error meant for a person: course, notebook, sandbox, PDF, ...
         print(f"grader: error: {exc}", file=sys.stderr)
-        return 1
-    except Exception as exc:
-        from grader.notebooks.io import NotebookError
-
-        if not isinstance(exc, NotebookError):
-            raise
-        print(f"grader: error: {exc}", file=sys.stderr)
-        return 1
+        return exc.exit_status
     except KeyboardInterrupt:
         return 130
 

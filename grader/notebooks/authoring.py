@@ -24,12 +24,14 @@ from pathlib import Path
 
 import nbformat
 
+from grader.errors import GraderError
+
 KINDS = {"markdown", "code", "readonly", "solution", "test", "answer"}
 MARKER = "# %%"
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 
 
-class AuthoringError(ValueError):
+class AuthoringError(GraderError, ValueError):
     """A malformed ``.nbsrc`` file."""
 
 

@@ -7,8 +7,10 @@ from pathlib import Path
 
 import nbformat
 
+from grader.errors import GraderError
 
-class NotebookError(Exception):
+
+class NotebookError(GraderError):
     """A notebook that cannot be graded as it is; the message says why."""
 
 

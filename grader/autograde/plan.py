@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 from grader import __version__
 from grader.course import Course
+from grader.results import store as results_store
 
-RESULTS = "results.json"
 SKIP_DIRS = {".ipynb_checkpoints", "__pycache__"}
 
 
@@ -44,10 +43,7 @@ def fingerprint(folder: Path, source_folder: Path) -> str:
 
 
 def stored_fingerprint(course: Course, student: str, assignment: str) -> str | None:
-    try:
-        return json.loads((course.autograded / student / assignment / RESULTS).read_text())["fingerprint"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
+    return results_store.fingerprint(course, student, assignment)
 
 
 def plan(course: Course, assignment: str, students: list[str] | None = None,

@@ -7,39 +7,27 @@ to a temporary name and renamed, so an interrupted run never leaves half a resul
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
 import warnings
 from datetime import datetime, timezone
 from pathlib import Path
 
 from nbgrader.api import Gradebook, MissingEntry
 
-from grader.autograde.plan import RESULTS
 from grader.course import Course
 from grader.gradebook import open_gradebook
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+from grader.results import store as results_store
 
 
 def write_files(course: Course, result: dict) -> Path:
     """Executed notebooks and results.json under ``autograded/<student>/<assignment>/``."""
     folder = course.autograded / result["student"] / result["assignment"]
     for name, text in result.get("executed", {}).items():
-        _atomic_write(folder / f"{name}.ipynb", text)
+        results_store.atomic_write(folder / f"{name}.ipynb", text)
     for entry in result["notebooks"]:  # a notebook that no longer ran leaves no stale copy
         if entry["notebook"] not in result.get("executed", {}):
             (folder / f"{entry['notebook']}.ipynb").unlink(missing_ok=True)
-    summary = {k: v for k, v in result.items() if k != "executed"}
-    summary["graded_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
     # results.json last: its fingerprint marks the submission as done.
-    _atomic_write(folder / RESULTS, json.dumps(summary, indent=1))
+    results_store.write(course, {**result, "graded_at": datetime.now(timezone.utc).isoformat(timespec="seconds")})
     return folder
 
 
@@ -104,7 +92,3 @@ def store(course: Course, result: dict, writer: GradebookWriter) -> None:
     """Write one graded submission everywhere it belongs (gradebook first, results.json last)."""
     writer.write(result)
     write_files(course, result)
-
-
-def remove_stale(course: Course, student: str, assignment: str) -> None:
-    shutil.rmtree(course.autograded / student / assignment, ignore_errors=True)

@@ -8,7 +8,6 @@ matter. Records appearing in any other cell are ignored.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
 from typing import Any
 
 import nbformat
@@ -18,28 +17,9 @@ from grader.checks.encoding import EncodingError, decode
 from grader.checks.record import MIMETYPE
 from grader.examiner.session import CellVerdict, is_examined
 from grader.notebooks import cells
+from grader.results.model import CellResult, Status
 
-STATUSES = ("passed", "partial", "failed", "review", "error", "timeout", "missing", "manual")
 Record = tuple[str, Any, dict]
-
-
-@dataclass
-class CellResult:
-    """The grade of one graded cell."""
-
-    grade_id: str
-    notebook: str
-    kind: str  # auto | manual
-    points: float
-    max_points: float
-    status: str
-    message: str = ""
-    flagged: bool = False  # a person should look (review flags, unverifiable rules)
-    checks: list | None = None  # examined cells: every named check, passed or not
-    held: float = 0.0  # points the examiner computed but held for review (see ``from_examiner``)
-
-    def as_dict(self) -> dict:
-        return asdict(self)
 
 
 def records_of(cell: Any) -> list[Record]:
@@ -153,7 +133,7 @@ def from_examiner(cell: Any, notebook: str, verdict: CellVerdict | None, review:
         held = (f"held for review ({points:g} of {max_points:g} points computed): this notebook "
                 f"{'; '.join(review)}, which can change how grading sees your code; a person will look "
                 "at it and confirm the points")
-        return CellResult(gid, notebook, "auto", 0.0, max_points, "review",
+        return CellResult(gid, notebook, "auto", 0.0, max_points, Status.REVIEW.value,
                           "\n".join(m for m in (held, verdict.message) if m), flagged=True, checks=verdict.checks,
                           held=points)
     return CellResult(gid, notebook, "auto", points, max_points, verdict.status, verdict.message,
@@ -178,7 +158,7 @@ def judge_notebook(nb: nbformat.NotebookNode, notebook: str, reference: dict[str
         elif cells.is_test(cell):
             results.append(judge_cell(cell, notebook, reference.get(gid, [])))
         else:
-            results.append(CellResult(gid, notebook, "manual", 0.0, cells.points(cell), "manual",
+            results.append(CellResult(gid, notebook, "manual", 0.0, cells.points(cell), Status.MANUAL.value,
                                       "task, graded by hand" if cells.is_task(cell) else "graded by hand"))
     return results
 

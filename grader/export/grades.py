@@ -7,40 +7,33 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.autograde.plan import RESULTS
 from grader.course import Course
-from grader.gradebook import manual_scores
+from grader.results import store as results_store
+from grader.results.model import Status
 
 FIELDS = ["student", "notebook", "grade_id", "points", "max_points", "status", "message"]
 #: Status of a manually graded cell (written answer, nbgrader task) once a person scored it in
 #: formgrader; ``manual`` means it still waits for a person.
-HAND_GRADED = "graded"
-PENDING = "manual"
+HAND_GRADED = Status.GRADED.value
+PENDING = Status.MANUAL.value
 
 
 def rows(course: Course, assignment: str) -> list[dict]:
-    """One row per student and graded cell, from ``autograded/*/<assignment>/results.json``.
+    """One row per student and graded cell, from the stored results (:mod:`grader.results.store`).
 
     Rows carry the exported :data:`FIELDS` and ``kind`` (``auto`` or ``manual``: a written
     answer or an nbgrader task cell, graded by hand), which the files leave out. Scores a
-    person entered in formgrader win; a manual cell with one has the status ``graded``.
+    person entered in formgrader win; a manual cell with one has the status ``graded``, one
+    without has points ``0`` in the rows (pending: status ``manual``).
     """
-    manual = manual_scores(course, assignment)
     out = []
-    for path in sorted(course.autograded.glob(f"*/{assignment}/{RESULTS}")):
-        if path.parts[-3].startswith("."):
-            continue
-        data = json.loads(path.read_text())
-        for entry in data["notebooks"]:
-            for cell in entry["cells"]:
-                row = {k: cell.get(k) for k in FIELDS if k in cell}
-                row["student"] = data["student"]
-                key = (data["student"], cell["notebook"], cell["grade_id"])
-                if key in manual:
-                    row["points"] = manual[key]
-                    if row.get("status") == PENDING:
-                        row["status"] = HAND_GRADED
-                out.append({**{k: row.get(k, "") for k in FIELDS}, "kind": cell.get("kind", "auto")})
+    for student, result in results_store.read_all(course, assignment).items():
+        for cell in result.cells:
+            row = cell.as_dict()
+            row["student"] = result.student
+            if row["points"] is None:
+                row["points"] = 0.0
+            out.append({**{k: row.get(k, "") for k in FIELDS}, "kind": cell.kind})
     return out
 
 

@@ -17,103 +17,20 @@ import base64
 import csv
 import html
 import io
-import json
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader.gradebook import manual_scores
+from grader.results import store as results_store
+from grader.results.model import FAILURES, CellResult, Status, SubmissionResult  # noqa: F401 - CellResult: for feedback
 
-PASS = "passed"
-FAILURES = ("failed", "error", "timeout", "missing")
+PASS = Status.PASSED
 
 
 # --------------------------------------------------------------------------- loading
 
-@dataclass
-class CellResult:
-    student: str
-    notebook: str
-    grade_id: str
-    kind: str  # "auto" or "manual"
-    points: float | None  # None: not scored yet (a manual answer awaiting grading)
-    max_points: float
-    status: str
-    message: str = ""
-
-    @property
-    def passed(self) -> bool:
-        full = self.points is not None and self.max_points > 0 and self.points >= self.max_points
-        if self.kind == "manual":
-            return full
-        return self.status == PASS or (full and self.status not in FAILURES)
-
-
-@dataclass
-class Submission:
-    student: str
-    status: str  # "graded", "error" (the engine gave up) or "ungraded" (no results yet)
-    message: str = ""
-    graded_at: str = ""
-    notebooks: list[dict] = field(default_factory=list)
-    cells: list[CellResult] = field(default_factory=list)
-
-    @property
-    def total(self) -> float:
-        return sum(c.points or 0.0 for c in self.cells)
-
-    @property
-    def max_total(self) -> float:
-        return sum(c.max_points for c in self.cells)
-
-    @property
-    def review(self) -> list[str]:
-        """Why a person should look at this submission (code that reaches into grading)."""
-        return sorted({r for nb in self.notebooks for r in nb.get("review", [])})
-
-    @property
-    def problems(self) -> list[str]:
-        """Why this submission is (partly) ungraded; empty when it was graded cleanly."""
-        out = []
-        if self.status != "graded":
-            out.append(self.message or self.status)
-        for nb in self.notebooks:
-            if nb.get("status", "ok") != "ok":
-                if nb.get("message") and self.status != "graded" and nb["message"] in self.message:
-                    continue  # the submission's message already says it
-                out.append(f"{nb.get('notebook')}: {nb.get('status')}"
-                           + (f" ({nb.get('message')})" if nb.get("message") else ""))
-        return out
-
-
-def _float(x, default=0.0):
-    try:
-        return float(x)
-    except (TypeError, ValueError):
-        return default
-
-
-def _results_file(course, student: str, assignment: str) -> Path:
-    return Path(course.autograded) / student / assignment / "results.json"
-
-
-def read_results(course, assignment: str) -> dict[str, dict]:
-    """``results.json`` of every autograded student of an assignment, by student."""
-    out = {}
-    root = Path(course.autograded)
-    if not root.is_dir():
-        return out
-    for sdir in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
-        f = sdir / assignment / "results.json"
-        if f.is_file():
-            try:
-                out[sdir.name] = json.loads(f.read_text(encoding="utf-8"))
-            except (OSError, ValueError) as exc:
-                out[sdir.name] = {"student": sdir.name, "assignment": assignment,
-                                  "status": "error", "message": f"unreadable results.json: {exc}",
-                                  "notebooks": []}
-    return out
+Submission = SubmissionResult  # one student's result, as every export reads it
 
 
 def _submitted_students(course, assignment: str) -> list[str]:
@@ -127,41 +44,13 @@ def _submitted_students(course, assignment: str) -> list[str]:
 def load_submissions(course, assignment: str) -> list[Submission]:
     """Every submission of ``assignment``: graded, failed, or submitted but not yet graded.
 
-    Points: the engine's ``results.json``, with the gradebook's manual scores on top; a
-    written answer the engine left for a person (status ``manual``) with no manual score
-    yet has ``points`` None (pending).
+    Points: the stored results with the gradebook's manual scores on top
+    (:mod:`grader.results.store`); a written answer nobody graded yet has ``points`` None.
     """
-    results = read_results(course, assignment)
-    subs: dict[str, Submission] = {}
-    for student, res in results.items():
-        sub = Submission(student=res.get("student") or student,
-                         status=res.get("status", "graded"),
-                         message=res.get("message", "") or "",
-                         graded_at=res.get("graded_at", "") or "",
-                         notebooks=[{k: v for k, v in nb.items() if k != "cells"}
-                                    for nb in res.get("notebooks", [])])
-        for nb in res.get("notebooks", []):
-            for c in nb.get("cells", []):
-                sub.cells.append(CellResult(
-                    student=sub.student, notebook=c.get("notebook") or nb.get("notebook", ""),
-                    grade_id=c.get("grade_id", ""), kind=c.get("kind", "auto"),
-                    points=_float(c.get("points"), 0.0),
-                    max_points=_float(c.get("max_points"), 0.0), status=c.get("status", ""),
-                    message=c.get("message", "") or ""))
-        subs[student] = sub
+    subs = results_store.read_all(course, assignment)
     for student in _submitted_students(course, assignment):
         if student not in subs:
-            subs[student] = Submission(student=student, status="ungraded",
-                                       message="submitted but not autograded yet")
-
-    by_key = {(c.student, c.notebook, c.grade_id): c for s in subs.values() for c in s.cells}
-    manual = manual_scores(course, assignment)
-    for key, c in by_key.items():
-        score = manual.get(key)
-        if score is not None:
-            c.points = score
-        elif c.status == "manual":
-            c.points = None
+            subs[student] = Submission(student, assignment, "ungraded", "submitted but not autograded yet")
     return [subs[k] for k in sorted(subs)]
 
 

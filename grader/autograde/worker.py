@@ -111,7 +111,7 @@ def grade_submission(task: Task, slot: int | None = None) -> dict:
                 if flags:
                     entry["review"] = flags
                     entry["message"] = review_message(flags)
-                examiner = ExaminerSession.factory(source, nb, flags)
+                examiner = ExaminerSession.factory(source, nb, flags, task.release_files)
             outcome = execute(nb, work, task.limits, sandbox, examiner=examiner)
         entry["cells_seconds"] = round(outcome.cells_seconds, 3)
         entry["startup_seconds"] = round(outcome.startup_seconds, 3)

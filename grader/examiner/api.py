@@ -75,9 +75,10 @@ class _LazyReference:
         if self._ref is None:
             import nbformat
 
-            from grader.examiner.reference import find_source, load
+            from grader.examiner.reference import files_beside, find_source, load
 
-            self._ref = load(nbformat.read(find_source(self._notebook), as_version=4))
+            path = find_source(self._notebook)
+            self._ref = load(nbformat.read(path, as_version=4), files_beside(path))
         return getattr(self._ref, name)
 
 

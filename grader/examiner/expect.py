@@ -46,11 +46,15 @@ def close(got: Any, want: Any, what: str, *, rtol: float = 1e-7, atol: float = 0
     if not ok.all():
         bad = int((~ok).sum())
         with np.errstate(all="ignore"):
-            rel = np.abs(g - w) / np.maximum(np.abs(w), 1e-300)
-        worst = float(np.nanmax(np.where(ok, 0, rel))) if g.size else 0.0
+            diff = np.where(ok, 0, np.abs(g - w))
+            worst = int(np.nanargmax(diff.ravel())) if g.size else 0
+            size = float(np.abs(w.ravel()[worst])) if g.size else 0.0
+            gap = float(diff.ravel()[worst]) if g.size else 0.0
+        how = (f"largest relative difference {gap / size:.3g}" if size > 0 and np.isfinite(gap)
+               else f"largest absolute difference {gap:.3g}")
         finite = "" if np.isfinite(g).all() else " (some values are nan or inf)"
         raise AssertionError(f"{what}: differs from {expected} ({tol}) at {bad} of {g.size} entries, "
-                             f"largest relative difference {worst:.3g}{finite}")
+                             f"{how}{finite}")
 
 
 def equal(got: Any, want: Any, what: str) -> None:

@@ -49,13 +49,49 @@ def runs_in_reference(cell: Any) -> bool:
     return cells.is_locked(cell) or cells.is_solution(cell)
 
 
-def load(source: nbformat.NotebookNode) -> Reference:
-    """The reference of one source notebook; cached per content in this process."""
-    key = hashlib.sha256(nbformat.writes(source).encode()).hexdigest()
+def load(source: nbformat.NotebookNode, files: dict[str, bytes] | None = None) -> Reference:
+    """The reference of one source notebook; cached per content in this process.
+
+    ``files``: the helper files shipped beside the notebook (``relative path -> bytes``),
+    importable while the locked cells run, as they are beside the student's notebook.
+    """
+    h = hashlib.sha256(nbformat.writes(source).encode())
+    for name in sorted(files or {}):
+        h.update(name.encode() + hashlib.sha256((files or {})[name]).digest())
+    key = h.hexdigest()
     if key not in _CACHE:
         _CACHE.clear()  # one notebook at a time per worker is the common case
-        _CACHE[key] = _build(source)
+        with _importable(files or {}):
+            _CACHE[key] = _build(source)
     return _CACHE[key]
+
+
+@contextlib.contextmanager
+def _importable(files: dict[str, bytes]):
+    """The helper files on ``sys.path`` while the reference loads; their modules are not left behind."""
+    import sys
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="grader-reference-") as tmp:
+        for rel, data in files.items():
+            target = (Path(tmp) / rel).resolve()
+            if Path(tmp).resolve() in target.parents and rel.endswith(".py"):
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(data)
+        before = set(sys.modules)
+        sys.path.insert(0, tmp)
+        try:
+            yield
+        finally:
+            sys.path.remove(tmp)
+            for name in set(sys.modules) - before:
+                if str(getattr(sys.modules[name], "__file__", "") or "").startswith(tmp):
+                    del sys.modules[name]  # the namespace keeps what it imported
+
+
+def files_beside(notebook: Path) -> dict[str, bytes]:
+    """The ``.py`` helper files beside a notebook (what :func:`load` makes importable)."""
+    return {p.name: p.read_bytes() for p in sorted(Path(notebook).parent.glob("*.py"))}
 
 
 def _build(source: nbformat.NotebookNode) -> Reference:

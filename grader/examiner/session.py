@@ -80,16 +80,17 @@ class ExaminerSession:
 
     @classmethod
     def connect(cls, connection_info: dict, source: nbformat.NotebookNode, nb: nbformat.NotebookNode,
-                flags: list[str] | None = None) -> "ExaminerSession":
-        """A session on the kernel described by ``connection_info`` running ``nb`` (graded from ``source``)."""
-        return cls(KernelBridge(connection_info), load(source), nb,
+                flags: list[str] | None = None, files: dict[str, bytes] | None = None) -> "ExaminerSession":
+        """A session on the kernel described by ``connection_info`` running ``nb`` (graded from ``source``;
+        ``files``: the helper files beside the notebook)."""
+        return cls(KernelBridge(connection_info), load(source, files), nb,
                    scan(student_cells(nb, source)) if flags is None else flags)
 
     @classmethod
-    def factory(cls, source: nbformat.NotebookNode, nb: nbformat.NotebookNode,
-                flags: list[str] | None = None) -> Callable[[dict], "ExaminerSession"]:
+    def factory(cls, source: nbformat.NotebookNode, nb: nbformat.NotebookNode, flags: list[str] | None = None,
+                files: dict[str, bytes] | None = None) -> Callable[[dict], "ExaminerSession"]:
         """What the executor calls with each new kernel's connection info."""
-        return lambda info: cls.connect(info, source, nb, flags)
+        return lambda info: cls.connect(info, source, nb, flags, files)
 
     def code_before(self, index: int) -> Source:
         return Source([cells.source_text(c) for c in self.nb.cells[:index]

@@ -181,4 +181,7 @@ def describe(value: Any) -> str:
         return f"a dict with {len(value)} keys"
     if value is None:
         return "None"
+    if type(value).__name__ == "Remote":  # a student object that is not plain data
+        kind = (getattr(value, "_kind", "") or "Python object").rsplit(".", 1)[-1]
+        return f"a {kind} object (not an array or a number)"
     return f"a {type(value).__name__}"

@@ -81,7 +81,8 @@ class _Session:
         if any(is_examined(c) for c in self.source.cells):
             bridge_nb = nbformat.v4.new_notebook(cells=[])
             self.examiner = await asyncio.to_thread(
-                lambda: ExaminerSession.connect(self.client.km.get_connection_info(), self.source, bridge_nb, []))
+                lambda: ExaminerSession.connect(self.client.km.get_connection_info(), self.source, bridge_nb, [],
+                                                {f.name: f.read_bytes() for f in sorted(self.workdir.glob('*.py'))}))
         for i, cell in enumerate(self.nb.cells):
             if cell.cell_type == "code" and is_examined(cell):
                 result = await self._examined(cell, [c for c in self.nb.cells[:i] if not cells.is_test(c)], ())

@@ -1,5 +1,4 @@
-"""The grader's own checks for computational graphs (the ``graphs`` assignment), and two
-helpers that look at how a student computed a name.
+"""The grader's own checks for the ``graphs`` assignment, used by its hidden tests in the examiner.
 
 A graph is a ``networkx.DiGraph`` whose nodes carry ``kind`` (``"variable"`` or
 ``"operation"``); operation nodes carry ``op`` (a key of :data:`ARITY`). Edges go
@@ -10,15 +9,19 @@ without a producer is an input, or a constant when it has a ``value`` attribute.
 The notebook ships its own evaluator (``source/graphs/graph_tools.py``) for students;
 hidden tests use this module instead, so a modified copy of that file changes nothing.
 Nothing here knows the answers: it evaluates whatever graph it is given.
+
+Besides the graph rules: :func:`from_student` rebuilds a graph the student's code
+returned (it arrives as a handle) from its node and edge data; :func:`compute`
+evaluates it as leniently as its meaning allows, so that a graph which breaks a
+drawing rule still gets its values judged on their own; and a few readings of the
+submitted source (:func:`banned_uses`, :func:`cells_after`, :func:`calls_autograd`).
 """
 
 from __future__ import annotations
 
 import ast
-import contextlib
-import inspect
-import io
-import types
+import functools
+import operator
 from typing import Any, Iterable
 
 import numpy as np
@@ -180,11 +183,11 @@ def summary(G: Any, output: str, named: Iterable[str] = ()) -> dict:
     return facts
 
 
-def problems(G: Any, output: str, inputs: Iterable[str], named: Iterable[str] = ()) -> list[str]:
-    """Readable messages for everything wrong with ``G`` (empty when it follows the rules)."""
-    msgs = [m for ms in violations(G).values() for m in ms]
+def naming_problems(G: Any, output: str, inputs: Iterable[str], named: Iterable[str] = ()) -> list[str]:
+    """Readable messages for the naming rules ``G`` breaks: inputs, output, named and ``z1 ... zn`` variables."""
     if not is_graph(G):
-        return msgs
+        return [f"not a networkx.DiGraph but a {type(G).__name__}"]
+    msgs = []
     facts = summary(G, output, named)
     want_inputs = sorted(map(str, inputs))
     if facts["inputs"] != want_inputs:
@@ -199,152 +202,274 @@ def problems(G: Any, output: str, inputs: Iterable[str], named: Iterable[str] = 
     return msgs
 
 
+def problems(G: Any, output: str, inputs: Iterable[str], named: Iterable[str] = ()) -> list[str]:
+    """Readable messages for everything wrong with ``G`` (empty when it follows the rules)."""
+    msgs = [m for ms in violations(G).values() for m in ms]
+    if not is_graph(G):
+        return msgs
+    return msgs + naming_problems(G, output, inputs, named)
+
+
 def random_points(names: Iterable[str], n: int = 200, seed: int = 0, scale: float = 1.5) -> dict:
     """``{name: array of n normal draws}`` for evaluating graphs at many points at once."""
     rng = np.random.default_rng(seed)
     return {name: rng.normal(0.0, scale, size=n) for name in names}
 
 
-# --------------------------------------------------------------------------- how a name was computed
+# --------------------------------------------------------------------------- lenient evaluation
 
-def _assigns(tree: ast.AST, name: str) -> bool:
-    """True when ``name`` is assigned at module level (not inside a def/class)."""
-    stack = list(getattr(tree, "body", []))
-    while stack:
-        node = stack.pop()
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-            continue
-        if isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Store):
-            return True
-        stack.extend(ast.iter_child_nodes(node))
-    return False
+def find_output(G: Any, name: str) -> Any:
+    """``name`` when the graph has it, else its only variable that nothing uses."""
+    if name in G:
+        return name
+    sinks = [n for n, k in G.nodes(data="kind") if k == "variable" and G.out_degree(n) == 0]
+    if len(sinks) == 1:
+        return sinks[0]
+    raise GraphError(f"the graph has no variable named {name!r}")
 
 
-def defining_source(name: str, history: list[str] | None = None, skip_marker: str = "defining_source(") -> str | None:
-    """Source of the last executed cell that assigns ``name`` at top level.
+def compute(G: Any, values: dict, outputs: Iterable[Any]) -> dict:
+    """The values of ``outputs`` (float64 arrays broadcast from ``values``), as leniently as meaning allows.
 
-    ``history`` defaults to the running IPython kernel's input history (``In``); cells
-    containing ``skip_marker`` (the hidden test asking) are skipped. ``None`` if not found.
+    Only the nodes the outputs depend on are evaluated. Unlike :func:`evaluate`, a
+    graph that breaks a drawing rule but still means one number per node is
+    evaluated: ``"+"`` and ``"*"`` with any number of inputs, operations joined
+    directly, variables joined directly, a computed variable that also has a
+    ``value``. What cannot be given a meaning raises :class:`GraphError`: unknown
+    kinds or ops, ``"-"``/``"/"`` without ``arg=0``/``arg=1``, one-input operations
+    with another number of inputs, a variable with several producers, a cycle, an
+    input without a value.
     """
-    if history is None:
-        try:
-            from IPython import get_ipython
-        except ImportError:
-            return None
-        ip = get_ipython()
-        if ip is None:
-            return None
-        history = list(ip.user_ns.get("In", []))
-    for src in reversed(history):
-        if not isinstance(src, str) or skip_marker in src:
-            continue
-        for code in _python_of(src):
-            try:
-                tree = ast.parse(code)
-            except SyntaxError:
-                continue
-            if _assigns(tree, name):
-                return code
-    return None
+    nx = _nx()
+    if not is_graph(G):
+        raise GraphError(f"not a networkx.DiGraph but a {type(G).__name__}")
+    outputs = list(outputs)
+    needed: set = set()
+    for out in outputs:
+        if out not in G:
+            raise GraphError(f"the graph has no node {out!r}")
+        needed |= nx.ancestors(G, out) | {out}
+    sub = G.subgraph(needed)
+    if not nx.is_directed_acyclic_graph(sub):
+        raise GraphError("the graph has a cycle")
+    result: dict = {}
+    with np.errstate(all="ignore"):
+        for n in nx.topological_sort(sub):
+            data, preds = G.nodes[n], list(G.predecessors(n))
+            kind = data.get("kind")
+            if kind == "variable":
+                if len(preds) > 1:
+                    raise GraphError(f"variable {n!r} is computed by {len(preds)} nodes")
+                if preds:
+                    result[n] = result[preds[0]]
+                elif n in values:
+                    result[n] = np.asarray(values[n], dtype=np.float64)
+                elif "value" in data:
+                    result[n] = np.asarray(float(data["value"]), dtype=np.float64)
+                else:
+                    raise GraphError(f"input variable {n!r} has no value")
+            elif kind == "operation":
+                op = data.get("op")
+                if op not in ARITY:
+                    raise GraphError(f"operation {n!r} has unknown op {op!r}")
+                if op in ORDERED:
+                    by_arg = {str(G.edges[p, n].get("arg")): p for p in preds}
+                    if len(preds) != 2 or sorted(by_arg) != ["0", "1"]:
+                        raise GraphError(f"operation {n!r} ({op}) needs two inputs marked arg=0 and arg=1")
+                    result[n] = _apply(op, [result[by_arg["0"]], result[by_arg["1"]]])
+                elif ARITY[op] == 1:
+                    if len(preds) != 1:
+                        raise GraphError(f"operation {n!r} ({op}) has {len(preds)} inputs, needs 1")
+                    result[n] = _apply(op, [result[preds[0]]])
+                else:
+                    if not preds:
+                        raise GraphError(f"operation {n!r} ({op}) has no inputs")
+                    fold = operator.add if op == "+" else operator.mul
+                    result[n] = functools.reduce(fold, [result[p] for p in preds])
+            else:
+                raise GraphError(f"node {n!r} has kind {kind!r}")
+    return {out: result[out] for out in outputs}
 
 
-def _python_of(src: str) -> list[str]:
-    """``src``, and the body of a cell magic (``%%time`` ...) that IPython turned into a call."""
-    out = [src]
+# --------------------------------------------------------------------------- the student's graph, as data
+
+def _plain(value: Any) -> Any:
+    """An attribute value as data; an object that stayed in the student's process as its description."""
+    from grader.examiner.bridge import Remote
+
+    if isinstance(value, Remote):
+        return f"<{object.__getattribute__(value, '_kind') or 'object'}>"
+    return value
+
+
+def from_student(ex: Any, got: Any, what: str) -> Any:
+    """The graph that ``got`` (what the student's code returned) stands for, rebuilt in the examiner.
+
+    A ``networkx.DiGraph`` stays in the student's process; its node and edge
+    dictionaries come back as data and make a new graph here, so everything judged
+    about it is computed on the examiner's side.
+    """
+    from grader.examiner.bridge import Remote, StudentError
+
+    nx = _nx()
+    if not isinstance(got, Remote):
+        raise AssertionError(f"{what} should return a networkx.DiGraph, got {ex.describe(got)}")
+    kind = str(getattr(got, "_kind", "") or "an object").rsplit(".", 1)[-1]
     try:
-        tree = ast.parse(src)
-    except SyntaxError:
-        return out
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
-                and node.func.attr == "run_cell_magic" and len(node.args) == 3 \
-                and isinstance(node.args[2], ast.Constant) and isinstance(node.args[2].value, str):
-            out.append(node.args[2].value)
-    return out
+        directed, multi = bool(got.is_directed()), bool(got.is_multigraph())
+        nodes, succ = ex.fetch(got._node), ex.fetch(got._succ)
+    except StudentError:
+        raise AssertionError(f"{what} should return a networkx.DiGraph, got a {kind}") from None
+    if not directed or multi or not isinstance(nodes, dict) or not isinstance(succ, dict):
+        raise AssertionError(f"{what} should return a networkx.DiGraph, got a {kind}")
+    G = nx.DiGraph()
+    for n, attrs in nodes.items():
+        G.add_node(n)
+        if isinstance(attrs, dict):
+            G.nodes[n].update({str(k): _plain(v) for k, v in attrs.items()})
+    for u, nbrs in succ.items():
+        for v, attrs in (nbrs.items() if isinstance(nbrs, dict) else []):
+            G.add_edge(u, v)
+            if isinstance(attrs, dict):
+                G.edges[u, v].update({str(k): _plain(a) for k, a in attrs.items()})
+    return G
 
 
-def _called_names(tree: ast.AST) -> tuple[list[str], list[str]]:
-    """(dotted names of all calls, names imported) in ``tree``."""
-    calls, imported = [], []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call):
-            parts, f = [], node.func
-            while isinstance(f, ast.Attribute):
-                parts.append(f.attr)
-                f = f.value
-            if isinstance(f, ast.Name):
-                parts.append(f.id)
-            calls.append(".".join(reversed(parts)))
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            imported += [a.name.split(".")[-1] for a in node.names]
-    return calls, imported
+# --------------------------------------------------------------------------- values the student stored
+
+def one_number(value: Any, what: str, describe: Any = repr) -> float:
+    """``value`` as a float when it holds exactly one number (a float, an int, a one-element tensor or array)."""
+    if isinstance(value, bool):
+        raise AssertionError(f"{what} should be a number, got a bool")
+    if isinstance(value, (int, float)):
+        return float(value)
+    if type(value).__module__.startswith("torch") and hasattr(value, "detach"):  # a tensor (never a proxy)
+        value = value.detach().cpu().numpy()
+    if isinstance(value, np.ndarray) and value.size == 1 and np.issubdtype(value.dtype, np.number):
+        return float(value.reshape(-1)[0])
+    raise AssertionError(f"{what} should hold one number, got {_kind_of(value, describe)}")
 
 
-def forbidden_calls(source: str, banned: Iterable[str], namespace: dict | None = None, depth: int = 3) -> list[str]:
-    """Sorted calls in ``source`` whose last name part is in ``banned`` (``torch.norm`` for
-    ``"norm"``), also inside functions from ``namespace`` that ``source`` calls (followed
-    ``depth`` levels), and banned names imported there."""
+def _kind_of(value: Any, describe: Any) -> str:
+    """``describe(value)``, or the type name of an object that stayed in the student's process."""
+    from grader.examiner.bridge import Remote
+
+    if isinstance(value, Remote):
+        return f"a {str(object.__getattribute__(value, '_kind') or 'object').rsplit('.', 1)[-1]}"
+    return describe(value)
+
+
+def stored_float(ex: Any, name: str) -> float:
+    """The student's variable ``name``, which the text asks to be a Python float (an int is fine too)."""
+    value = ex.fetch(getattr(ex.student, name))
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise AssertionError(f"{name} should be a Python float, got {_kind_of(value, ex.describe)}")
+    return float(value)
+
+
+def own_float(ex: Any, name: str) -> float | None:
+    """The student's float ``name``, or ``None`` when it is missing or not a float (to judge what follows from it)."""
+    try:
+        return stored_float(ex, name)
+    except Exception:  # noqa: BLE001 - any failure means: no usable value of the student's own
+        return None
+
+
+def graph_values(ex: Any, got: Any, what: str, points: dict, outputs: Iterable[str],
+                 optional: Iterable[str] = ()) -> dict:
+    """The values of ``outputs`` of the student's graph ``got`` at ``points`` (an output missing by name
+    is the graph's only unused variable), and of the ``optional`` variables the graph computes; a graph
+    that cannot be evaluated fails with the reason."""
+    G = from_student(ex, got, what)
+    try:
+        names = {out: find_output(G, out) for out in outputs}
+        names.update({n: n for n in optional if n in G and G.nodes[n].get("kind") == "variable" and G.in_degree(n)})
+        values = compute(G, points, list(names.values()))
+    except GraphError as err:
+        raise AssertionError(f"{what}: the graph cannot be evaluated ({err})") from None
+    n = len(next(iter(points.values())))
+    return {out: np.broadcast_to(values[node], (n,)).astype(np.float64) for out, node in names.items()}
+
+
+def close_any(close: Any, got: Any, wants: list, what: str, **tolerance: Any) -> None:
+    """``close(got, want, what)`` for the first of ``wants`` it accepts; else the first one's message."""
+    first: AssertionError | None = None
+    for want in wants:
+        try:
+            close(got, want, what, **tolerance)
+            return
+        except AssertionError as exc:
+            first = first or exc
+    assert first is not None
+    raise first
+
+
+# --------------------------------------------------------------------------- reading the submitted source
+
+def _dotted(node: ast.AST) -> str:
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+    return ".".join(reversed(parts))
+
+
+def banned_uses(statements: Iterable[ast.AST], banned: Iterable[str]) -> list[str]:
+    """Uses of the ``banned`` names in ``statements``: attributes (``torch.norm``, ``.norm()``), bare
+    names, imports and ``getattr(x, "norm")``; sorted, as written."""
     banned = set(banned)
     found: set[str] = set()
-    seen: set[int] = set()
-
-    def scan(src: str, level: int) -> None:
-        try:
-            tree = ast.parse(src)
-        except SyntaxError:
-            return
-        calls, imported = _called_names(tree)
-        found.update(f"import {n}" for n in imported if n in banned)
-        for dotted in calls:
-            if dotted.split(".")[-1] in banned:
-                found.add(dotted)
-            if namespace is None or level >= depth:
-                continue
-            obj = namespace.get(dotted.split(".")[0]) if "." not in dotted else None
-            if isinstance(obj, types.FunctionType) and id(obj) not in seen:
-                seen.add(id(obj))
-                try:
-                    inner = inspect.getsource(obj)
-                except (OSError, TypeError):
-                    continue
-                import textwrap
-                scan(textwrap.dedent(inner), level + 1)
-
-    scan(source, 0)
+    for statement in statements:
+        for node in ast.walk(statement):
+            if isinstance(node, ast.Attribute) and node.attr in banned:
+                found.add(_dotted(node) or node.attr)
+            elif isinstance(node, ast.Name) and node.id in banned:
+                found.add(node.id)
+            elif isinstance(node, (ast.Import, ast.ImportFrom)):
+                found.update(f"import {a.name}" for a in node.names if a.name.split(".")[-1] in banned)
+            elif isinstance(node, ast.Call) and _dotted(node.func) == "getattr" and len(node.args) > 1 \
+                    and isinstance(node.args[1], ast.Constant) and node.args[1].value in banned:
+                found.add(f"getattr(..., {node.args[1].value!r})")
     return sorted(found)
 
 
-def rerun(source: str, namespace: dict, inputs: dict, outputs: Iterable[str]) -> dict:
-    """Run ``source`` again in a copy of ``namespace`` with ``inputs`` replaced.
-
-    Returns ``{name: value}`` for ``outputs`` (``None`` when the cell no longer defines
-    one). Printed output is swallowed. Used to see that a value is computed from the
-    given inputs rather than typed in.
-    """
-    ns = dict(namespace)
-    ns.update(inputs)
-    with contextlib.redirect_stdout(io.StringIO()):
-        exec(compile(source, "<rerun of a solution cell>", "exec"), ns)  # noqa: S102 - the student's own cell
-    return {k: ns.get(k) for k in outputs}
+def cells_after(cells: list[str], anchor: str) -> list[str] | None:
+    """The cells after the last one whose text is ``anchor`` (whitespace at the ends aside); ``None`` without one."""
+    anchor = anchor.strip()
+    marks = [i for i, text in enumerate(cells) if str(text).strip() == anchor]
+    return [str(c) for c in cells[marks[-1] + 1:]] if marks else None
 
 
-def autograd_leaves(values: dict) -> tuple[dict, dict]:
-    """Fresh float32 leaf tensors with ``requires_grad=True`` for ``values``, and a dict
-    ``{name: [bool]}`` that turns true when autograd computes that leaf's gradient
-    (``backward()`` or ``torch.autograd.grad``)."""
-    import torch
+def calls_autograd(cells: list[str], source: Any = None) -> bool:
+    """Whether ``cells`` call autograd (``.backward()``, ``torch.autograd.grad``, ``torch.autograd.backward``),
+    directly or through notebook functions they call (``source``: a :class:`grader.examiner.static.Source`)."""
+    from grader.examiner.static import parse_cell
 
-    leaves, seen = {}, {}
-    for name, (val, needs_grad) in values.items():
-        t = torch.tensor(val, dtype=torch.float32, requires_grad=needs_grad)
-        if needs_grad:
-            flag = [False]
+    def body(text: str) -> str:  # a cell magic (%%time ...) runs its body
+        text = str(text)
+        return text.lstrip().partition("\n")[2] if text.lstrip().startswith("%%") else text
 
-            def hook(grad, flag=flag):
-                flag[0] = True
-                return grad
-
-            t.register_hook(hook)
-            seen[name] = flag
-        leaves[name] = t
-    return leaves, seen
+    trees = [t for t in (parse_cell(body(c)) for c in cells) if t is not None]
+    imported = {a.asname or a.name for t in trees for n in ast.walk(t)
+                if isinstance(n, ast.ImportFrom) and (n.module or "").startswith("torch.autograd") for a in n.names}
+    statements: list[ast.AST] = list(trees)
+    if source is not None:
+        called = {n.func.id for t in trees for n in ast.walk(t)
+                  if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
+        for name in called:
+            statements += [node for node in source.reached(name).values()
+                           if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
+            imported |= {a.asname or a.name for node in source.reached(name).values()
+                         if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("torch.autograd")
+                         for a in node.names}
+    for statement in statements:
+        for node in ast.walk(statement):
+            if not isinstance(node, ast.Call):
+                continue
+            dotted = _dotted(node.func)
+            last = dotted.rsplit(".", 1)[-1]
+            if last == "backward" or dotted.endswith("autograd.grad") or (dotted in imported and last in ("grad", "backward")):
+                return True
+    return False

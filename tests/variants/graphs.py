@@ -99,6 +99,14 @@ VARIANTS = [
         hadamard_AV = A * V
         Matrix_AV = A.mm(V)
     """, P1_TENSORS),
+    Variant(NB, "p1_tensors", "stack_of_columns", True, """
+        v1 = torch.tensor([[1], [2]], dtype=torch.long)
+        v2 = -torch.tensor([[2], [1]])
+        A = torch.tensor([[1, -1], [0, 1]])
+        V = torch.stack([v1[:, 0], v2[:, 0]], dim=1)
+        hadamard_AV = A.mul(V)
+        Matrix_AV = A.matmul(V)
+    """, P1_TENSORS),
     # ---------------------------------------------------------------- 1(a)-(c) tensors: buggy
     Variant(NB, "p1_tensors", "flat_vectors", False, """
         v1 = torch.tensor([1, 2])
@@ -153,6 +161,10 @@ VARIANTS = [
             return (u.T @ u).squeeze()
         square_l2_v = squared_length(v1 - v2)
     """), P1_NORM),
+    Variant(NB, "p1_norm", "dot_of_flattened", True, _norm("""
+        d = (v1 - v2).flatten()
+        square_l2_v = torch.dot(d, d)
+    """), P1_NORM),
     # ---------------------------------------------------------------- 1(d) squared norm: buggy
     Variant(NB, "p1_norm", "torch_norm_squared", False, _norm("""
         square_l2_v = torch.norm((v1 - v2).float(), 2) ** 2
@@ -164,6 +176,9 @@ VARIANTS = [
         def my_length_squared(u):
             return torch.round(torch.norm(u.double()) ** 2).long()
         square_l2_v = my_length_squared(v1 - v2)
+    """), P1_NORM),
+    Variant(NB, "p1_norm", "norm_method", False, _norm("""
+        square_l2_v = ((v1 - v2).double().norm() ** 2).round().to(torch.int64)
     """), P1_NORM),
     Variant(NB, "p1_norm", "square_of_sum", False, _norm("""
         square_l2_v = torch.sum(v1 - v2) ** 2
@@ -186,6 +201,12 @@ VARIANTS = [
         v2 = torch.tensor([[-2.0], [-1.0]], requires_grad=True)
         d = v1 - v2
         y = d.T @ d
+        y.backward()
+    """, P1_AUTOGRAD),
+    Variant(NB, "p1_autograd", "requires_grad_in_place", True, """
+        v1 = torch.tensor([[1.0], [2.0]]).requires_grad_()
+        v2 = torch.tensor([-2.0, -1.0]).reshape(2, 1).requires_grad_(True)
+        y = torch.sum(torch.square(v1 - v2))
         y.backward()
     """, P1_AUTOGRAD),
     # ---------------------------------------------------------------- 1(e) autograd: buggy
@@ -238,6 +259,20 @@ VARIANTS = [
             add_operation(G, "h", "+", ["z6", "one"], "z7")
             add_constant(G, "numerator", 1.0)
             add_operation(G, "i", "/", ["numerator", "z7"], "f")
+            return G
+    """, P2A),
+    Variant(NB, "p2a_sigmoid_graph", "one_shared_constant_sum_grouped_right", True, """
+        def build_sigmoid_graph():
+            G = nx.DiGraph()
+            add_constant(G, "one", 1.0)
+            add_operation(G, "m1", "*", ["w1", "x1"], "z1")
+            add_operation(G, "a1", "+", ["z1", "w2"], "z2")
+            add_operation(G, "m0", "*", ["w0", "x0"], "z3")
+            add_operation(G, "a2", "+", ["z3", "z2"], "z4")
+            add_operation(G, "n", "neg", ["z4"], "z5")
+            add_operation(G, "x", "exp", ["z5"], "z6")
+            add_operation(G, "a3", "+", ["z6", "one"], "z7")
+            add_operation(G, "d", "/", ["one", "z7"], "f")
             return G
     """, P2A),
     # ---------------------------------------------------------------- 2(a) sigmoid graph: buggy
@@ -340,6 +375,21 @@ VARIANTS = [
         _forward = evaluate_graph(build_error_graph(), point_2b)
         f, e = float(_forward["f"]), float(_forward["e"])
     """, P2B),
+    Variant(NB, "p2b_forward", "f_from_torch", True, """
+        def build_error_graph():
+            G = nx.DiGraph()
+            add_operation(G, "w1x1", "*", ["w1", "x1"], "z1")
+            add_operation(G, "w2x2", "*", ["w2", "x2"], "z2")
+            add_operation(G, "sum", "+", ["z1", "z2"], "z3")
+            add_constant(G, "zero", 0.0)
+            add_operation(G, "negate", "-", ["zero", "z3"], "z4")
+            add_operation(G, "exp", "exp", ["z4"], "f")
+            add_operation(G, "error", "-", ["f", "f_star"], "e")
+            return G
+
+        f = torch.exp(-torch.tensor(0.1 * 0.3 - 0.2 * 0.4, dtype=torch.float64)).item()
+        e = f - 1
+    """, P2B),
     # ---------------------------------------------------------------- 2(b) forward pass: buggy
     Variant(NB, "p2b_forward", "rounded_to_3_decimals", False, _error(fe="""
     f = round(math.exp(0.05), 3)
@@ -385,6 +435,16 @@ VARIANTS = [
         de_dw1 = de_df * df_dz4 * (-1.0) * 0.3
         de_dw2 = de_df * df_dz4 * (-1.0) * 0.4
     """, P2C),
+    Variant(NB, "p2c_derivatives", "from_f_of_2b_int_de_df", True, """
+        de_df = 1
+        de_dw1 = -0.3 * f
+        de_dw2 = -f * 0.4
+    """, P2C),
+    Variant(NB, "p2c_derivatives", "typed_truncated_four_decimals", True, """
+        de_df = 1.0
+        de_dw1 = -0.3153
+        de_dw2 = -0.4205
+    """, P2C),
     # ---------------------------------------------------------------- 2(c) derivatives: buggy
     Variant(NB, "p2c_derivatives", "seed_answer_forgot_f", False, """
         de_df = 1.0
@@ -422,6 +482,22 @@ VARIANTS = [
         dedw1 = grads[0].item()
         dedw2 = grads[1].item()
     """, P2D),
+    # 2(d) over two cells: the answer cell (here the reference's, which keeps its graph) computes e_torch,
+    # and an added cell below it computes the gradients from that e_torch. (It clears the gradients
+    # first: an earlier variant's backward() left some in the shared kernel.)
+    Variant(NB, "p2d_autograd", "gradients_in_an_added_cell", True, """
+        w1.grad, w2.grad = None, None
+        e_torch.backward()
+        dedw1 = w1.grad
+        dedw2 = w2.grad
+    """, P2D),
+    Variant(NB, "p2d_autograd", "autograd_backward_items_other_names", True, """
+        for leaf in (w1, w2):
+            leaf.grad = None
+        err = torch.exp(-(w1 * x1) - w2 * x2) - f_star
+        torch.autograd.backward(err)
+        dedw1, dedw2 = w1.grad.item(), w2.grad.item()
+    """, P2D),
     # ---------------------------------------------------------------- 2(d) autograd: buggy
     Variant(NB, "p2d_autograd", "typed_in_values", False, """
         dedw1 = torch.tensor(-0.3 * math.exp(0.05))   # the 2(c) numbers, typed in
@@ -452,6 +528,10 @@ VARIANTS = [
         e_torch = torch.exp(-(w1 * x1 + w2 * x2)) - f_star
         dedw1, _ = torch.autograd.grad(e_torch, [w1, w2], retain_graph=True)
         dedw2 = torch.autograd.grad(e_torch, [w1])[0]
+    """, P2D),
+    Variant(NB, "p2d_autograd", "copies_the_2c_floats", False, """
+        dedw1 = torch.tensor(de_dw1)
+        dedw2 = torch.tensor(de_dw2)
     """, P2D),
     Variant(NB, "p2d_autograd", "squared_error", False, """
         e_torch = (torch.exp(-(w1 * x1 + w2 * x2)) - f_star) ** 2

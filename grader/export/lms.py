@@ -13,7 +13,10 @@ knows the student; ``SIS Login ID`` is the nbgrader student id.
 from __future__ import annotations
 
 import csv
+import logging
 from pathlib import Path
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from grader.export.report import load_submissions
 from grader.gradebook import gradebook_exists, open_gradebook
@@ -28,10 +31,8 @@ def _students(course) -> dict[str, dict]:
         with open_gradebook(course.db_url) as gb:
             return {s.id: {"first": s.first_name or "", "last": s.last_name or "",
                            "lms": s.lms_user_id or ""} for s in gb.students}
-    except Exception as exc:
-        import sys
-        print(f"warning: cannot read the gradebook ({exc}); names and LMS ids are left out",
-              file=sys.stderr)
+    except (OSError, SQLAlchemyError) as exc:  # a gradebook we cannot open: ids only, and say so
+        logging.getLogger(__name__).warning("cannot read the gradebook (%s); names and LMS ids are left out", exc)
         return {}
 
 

@@ -145,6 +145,7 @@ class ExaminerSession:
         messages = [r.message for r in ex.results if not r.passed and r.message]
         if outside:
             messages.append(outside)
+        messages += ex.notes[:3]
         verdict.message = "\n".join(messages)
         if outside:
             verdict.points = 0.0

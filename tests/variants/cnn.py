@@ -343,7 +343,77 @@ VARIANTS = [
                 out.append(sum(epoch_losses) / len(epoch_losses))
             return out
     """, TRAIN_TESTS),
+    Variant(NB, TRAIN, "measures_train_accuracy_in_eval_mode", True, """
+        def train_cnn(net, trainloader, epochs, lr, device):
+            net.to(device)
+            criterion = nn.CrossEntropyLoss()
+            optimizer = torch.optim.Adam(net.parameters(), lr=lr)
+            history = []
+            for epoch in range(epochs):
+                net.train()
+                losses = []
+                for images, labels in trainloader:
+                    images, labels = images.to(device), labels.to(device)
+                    optimizer.zero_grad()
+                    loss = criterion(net(images), labels)
+                    loss.backward()
+                    optimizer.step()
+                    losses.append(loss.item())
+                history.append(sum(losses) / len(losses))
+                # a common habit: the training accuracy of the epoch, in eval mode without gradients
+                net.eval()
+                correct = total = 0
+                with torch.no_grad():
+                    for images, labels in trainloader:
+                        images, labels = images.to(device), labels.to(device)
+                        correct += (net(images).argmax(1) == labels).sum().item()
+                        total += len(labels)
+                print(f"epoch {epoch + 1}: loss {history[-1]:.4f}, training accuracy {correct / total:.3f}")
+            return history
+    """, TRAIN_TESTS),
+    Variant(NB, TRAIN, "set_to_none_and_tensor_sum", True, """
+        def train_cnn(net, trainloader, epochs, lr, device):
+            model = net.to(device)
+            optimiser = torch.optim.Adam(model.parameters(), lr)
+            result = []
+            for e in range(epochs):
+                model.train()
+                total = torch.zeros((), device=device)
+                for n, (xb, yb) in enumerate(trainloader, start=1):
+                    xb = xb.to(device)
+                    yb = yb.to(device)
+                    loss = F.cross_entropy(model(xb), yb)
+                    optimiser.zero_grad(set_to_none=True)
+                    loss.backward()
+                    optimiser.step()
+                    total += loss.detach()
+                result.append((total / n).item())
+            return result
+    """, TRAIN_TESTS),
     # ------------------------------------------------------------------ train_cnn: buggy
+    Variant(NB, TRAIN, "eval_accuracy_never_switches_back", False, """
+        def train_cnn(net, trainloader, epochs, lr, device):
+            net.to(device)
+            net.train()
+            criterion = nn.CrossEntropyLoss()
+            optimizer = torch.optim.Adam(net.parameters(), lr=lr)
+            history = []
+            for epoch in range(epochs):
+                losses = []
+                for images, labels in trainloader:
+                    images, labels = images.to(device), labels.to(device)
+                    optimizer.zero_grad()
+                    loss = criterion(net(images), labels)
+                    loss.backward()
+                    optimizer.step()
+                    losses.append(loss.item())
+                history.append(sum(losses) / len(losses))
+                net.eval()                      # the next epoch trains in eval mode
+                with torch.no_grad():
+                    accuracy = np.mean([(net(x.to(device)).argmax(1) == y.to(device)).float().mean().item()
+                                        for x, y in trainloader])
+            return history
+    """, TRAIN_TESTS),
     Variant(NB, TRAIN, "zero_grad_missing", False, """
         def train_cnn(net, trainloader, epochs, lr, device):
             net.to(device)
@@ -551,7 +621,31 @@ VARIANTS = [
                     total += len(labels)
             return hits / total
     """, EVAL_TESTS),
+    Variant(NB, EVAL, "divides_by_dataset_length", True, """
+        def evaluate(net, testloader, device):
+            net = net.to(device)
+            net.eval()
+            correct = 0
+            with torch.no_grad():
+                for images, labels in testloader:
+                    outputs = net(images.to(device))
+                    correct += (outputs.argmax(dim=1).cpu() == labels).sum().item()
+            return correct / len(testloader.dataset)
+    """, EVAL_TESTS),
     # ------------------------------------------------------------------ evaluate: buggy
+    Variant(NB, EVAL, "hard_codes_cuda_when_available", False, """
+        def evaluate(net, testloader, device):
+            dev = torch.device("cuda" if torch.cuda.is_available() else "cpu")   # ignores the argument
+            net.to(dev)
+            net.eval()
+            correct, total = 0, 0
+            with torch.no_grad():
+                for images, labels in testloader:
+                    images, labels = images.to(dev), labels.to(dev)
+                    correct += (net(images).argmax(dim=1) == labels).sum().item()
+                    total += labels.shape[0]
+            return correct / total
+    """, ("test_gpu",)),
     Variant(NB, EVAL, "evaluates_in_train_mode", False, """
         def evaluate(net, testloader, device):
             net.to(device)

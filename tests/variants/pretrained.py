@@ -45,6 +45,20 @@ VARIANTS = [
                     warnings.warn(f"{os.path.basename(f)} is not an image; skipped")
             return out
     """, IMREAD_TESTS),
+    Variant(NB, IMREAD, "scandir_oserror_logging", True, """
+        def imread(img_dir):
+            entries = sorted((e for e in os.scandir(img_dir) if e.is_file()), key=lambda e: e.name)
+            images = []
+            for entry in entries:
+                try:
+                    img = Image.open(entry.path)
+                    img.load()
+                except OSError as err:
+                    print(f"skipping {entry.name}: {err}")
+                    continue
+                images.append(img.convert("RGB"))
+            return images
+    """, IMREAD_TESTS),
     # ------------------------------------------------------------------ imread: buggy
     Variant(NB, IMREAD, "listdir_not_sorted", False, """
         def imread(img_dir):
@@ -118,20 +132,47 @@ VARIANTS = [
             return images
     """, IMREAD_TESTS),
     # ------------------------------------------------------------------ myDataset: correct
-    Variant(NB, DATASET, "transform_eagerly_in_init", True, """
+    Variant(NB, DATASET, "getitem_with_slices_and_cache", True, """
         class myDataset(Dataset):
             def __init__(self, img_list, data_transform=None):
-                if data_transform is None:
-                    self.items = list(img_list)
-                else:
-                    self.items = [data_transform(img) for img in img_list]
-                self.length = len(self.items)
-
-            def __getitem__(self, index):
-                return self.items[index]
+                super().__init__()
+                self.images = img_list
+                self.transform = data_transform
+                self._cache = {}
 
             def __len__(self):
-                return self.length
+                return len(self.images)
+
+            def __getitem__(self, idx):
+                if self.transform is None:
+                    return self.images[idx]
+                if idx not in self._cache:          # each photo is transformed once, when first asked for
+                    self._cache[idx] = self.transform(self.images[idx])
+                return self._cache[idx]
+
+
+        data_transform = transforms.Compose([
+            transforms.Resize(size=(224, 224)),
+            transforms.ToTensor(),
+            transforms.Normalize(IMAGENET_MEAN, IMAGENET_STD),
+        ])
+    """, DATASET_TESTS),
+    Variant(NB, DATASET, "functional_transform_function", True, """
+        class myDataset(Dataset):
+            def __init__(self, img_list, data_transform=None):
+                self.img_list, self.data_transform = img_list, data_transform
+
+            def __getitem__(self, index):
+                img = self.img_list[index]
+                return self.data_transform(img) if self.data_transform else img
+
+            def __len__(self):
+                return len(self.img_list)
+
+
+        def data_transform(img):
+            t = transforms.functional.to_tensor(transforms.functional.resize(img, [224, 224]))
+            return transforms.functional.normalize(t, IMAGENET_MEAN, IMAGENET_STD)
     """, DATASET_TESTS),
     Variant(NB, DATASET, "manual_normalise_lambda", True, """
         class myDataset(Dataset):
@@ -157,6 +198,29 @@ VARIANTS = [
         ])
     """, DATASET_TESTS),
     # ------------------------------------------------------------------ myDataset: buggy
+    Variant(NB, DATASET, "transform_eagerly_in_init", False, """
+        class myDataset(Dataset):
+            def __init__(self, img_list, data_transform=None):
+                if data_transform is None:
+                    self.items = list(img_list)
+                else:
+                    self.items = [data_transform(img) for img in img_list]
+                self.length = len(self.items)
+
+            def __getitem__(self, index):
+                return self.items[index]
+
+            def __len__(self):
+                return self.length
+    """, DATASET_TESTS),
+    Variant(NB, DATASET, "resize_short_side_only", False, """
+        data_transform = transforms.Compose([
+            transforms.Resize(224),
+            transforms.CenterCrop(224),
+            transforms.ToTensor(),
+            transforms.Normalize(IMAGENET_MEAN, IMAGENET_STD),
+        ])
+    """, DATASET_TESTS),
     Variant(NB, DATASET, "normalised_twice", False, """
         class myDataset(Dataset):
             def __init__(self, img_list, data_transform=None):
@@ -256,6 +320,22 @@ VARIANTS = [
             _, idx = torch.max(torch.from_numpy(predict_proba(model, dataloader)), dim=1)
             return idx.numpy()
     """, PREDICT_TESTS),
+    Variant(NB, PREDICT, "list_of_numpy_rows_inference_mode", True, """
+        def predict_proba(model, dataloader):
+            dev = "cuda" if torch.cuda.is_available() else "cpu"
+            model.eval()
+            model.to(dev)
+            rows = []
+            with torch.inference_mode():
+                for images in dataloader:
+                    probabilities = F.softmax(model(images.to(dev)), dim=1)
+                    rows.extend(probabilities.cpu().numpy())
+            return np.array(rows)
+
+
+        def predict(model, dataloader):
+            return np.argmax(predict_proba(model, dataloader), axis=1)
+    """, PREDICT_TESTS),
     # ------------------------------------------------------------------ predict: buggy
     Variant(NB, PREDICT, "softmax_over_batch", False, """
         def predict_proba(model, dataloader):
@@ -317,6 +397,19 @@ VARIANTS = [
     Variant(NB, PREDICT, "returns_torch_tensor", False, """
         def predict(model, dataloader):
             return torch.from_numpy(predict_proba(model, dataloader)).argmax(dim=1)
+    """, PREDICT_TESTS),
+    Variant(NB, PREDICT, "eval_not_called_dropout_on", False, """
+        def predict_proba(model, dataloader):
+            model.to(device)
+            out = []
+            with torch.no_grad():
+                for batch in dataloader:
+                    out.append(torch.softmax(model(batch.to(device)), 1).cpu().numpy())
+            return np.vstack(out)
+
+
+        def predict(model, dataloader):
+            return predict_proba(model, dataloader).argmax(1)
     """, PREDICT_TESTS),
     Variant(NB, PREDICT, "softmax_then_log_in_proba", False, """
         def predict_proba(model, dataloader):

@@ -383,6 +383,67 @@ NUMPY_VARIANTS = [
     """),
 ]
 
+NUMPY_VARIANTS += [
+    # correct versions in other styles (issue 13): any equivalent formula keeps full marks
+    _v(BIAS, "column_stack", True, """
+        def add_bias_term(X):
+            m = X.shape[0]
+            return np.column_stack([np.ones(m), X])
+    """),
+    _v(INIT, "normal_with_scale", True, """
+        def initialize_parameters(X, y, multiclass):
+            n_out = y.shape[1] if multiclass else 1
+            return np.random.normal(loc=0.0, scale=0.01, size=(X.shape[1], n_out))
+    """),
+    _v(LIN, "matmul", True, """
+        def linear_prediction(X, theta):
+            return np.matmul(X, theta)
+    """),
+    _v(ACT, "sigmoid_tanh", True, """
+        def sigmoid(z):
+            # tanh never overflows: sigma(z) = (1 + tanh(z / 2)) / 2
+            return 0.5 * (1.0 + np.tanh(np.asarray(z, dtype=float) / 2.0))
+    """, ("test_sigmoid",)),
+    _v(ACT, "sigmoid_clip_500", True, """
+        def sigmoid(z):
+            z = np.clip(np.asarray(z, dtype=float), -500, 500)
+            return 1.0 / (1.0 + np.exp(-z))
+    """, ("test_sigmoid",)),
+    _v(ACT, "softmax_max_indexing", True, """
+        def softmax(z):
+            shifted = z - z.max(axis=1)[:, None]
+            e = np.exp(shifted)
+            return e / e.sum(axis=1)[:, None]
+    """, ("test_softmax",)),
+    _v(LOSS, "bce_eps_added_inside_log", True, """
+        def binary_cross_entropy_loss(y_true, y_pred):
+            eps = 1e-15
+            m = len(y_true)
+            total = np.sum(y_true * np.log(y_pred + eps) + (1 - y_true) * np.log(1 - y_pred + eps))
+            return float(-total / m)
+    """, ("test_binary_cross_entropy",)),
+    _v(LOSS, "cce_einsum_rows", True, """
+        def categorical_cross_entropy_loss(y_true, y_pred):
+            p = np.clip(y_pred, 1e-10, 1 - 1e-10)
+            return float(-np.einsum("ij,ij->", y_true, np.log(p)) / y_true.shape[0])
+    """, ("test_categorical_cross_entropy",)),
+    _v(GD, "gd_einsum_gradient", True, """
+        def gradient_descent_step(X, y, predictions, theta, learning_rate, multiclass):
+            grad = np.einsum("mi,mc->ic", X, predictions - y) / X.shape[0]
+            return theta - learning_rate * grad
+    """),
+    _v(SGD, "sgd_einsum_gradient", True, """
+        def stochastic_gradient_descent_step(X, y, theta, learning_rate, multiclass):
+            theta = np.array(theta, dtype=float)
+            for i in range(len(X)):
+                row = X[i:i + 1]
+                scores = linear_prediction(row, theta)
+                probs = softmax(scores) if multiclass else sigmoid(scores)
+                theta -= learning_rate * np.einsum("mi,mc->ic", row, probs - y[i:i + 1])
+            return theta
+    """),
+]
+
 TRAIN_MODEL_OK = """
     def train_model(X, y, learning_rate=0.01, iterations=1000, batch=True, multiclass=False):
         X = add_bias_term(X)
@@ -523,12 +584,88 @@ ILC_VARIANTS = [
         "torch.randn(input_size, n_classes, device=self.device)"),
         "return X @ self.W.T + self.b", "return X @ self.W + self.b")),
 ]
+ILC_VARIANTS += [
+    # the device chosen by an if/else over several lines, and a docstring and comments that say "cuda"
+    _v(ILC, "multi_line_device_choice_and_docstring", True, """
+        class ImageLinearClassifier:
+            \"\"\"Linear classifier on flattened images; runs on "cuda" when it can, else on "cpu".\"\"\"
+
+            def __init__(self, input_size, n_classes, device=None):
+                if device is None:
+                    if torch.cuda.is_available():
+                        device = "cuda"   # the GPU
+                    else:
+                        device = "cpu"
+                self.device = torch.device(device)
+                self.W = torch.nn.Parameter(torch.randn(n_classes, input_size, device=self.device) * 0.01)
+                self.b = torch.nn.Parameter(torch.zeros(n_classes, device=self.device))
+
+            def predict(self, X):
+                \"\"\"Logits; X is moved to self.device (e.g. "cuda") first.\"\"\"
+                return X.to(self.device) @ self.W.T + self.b
+
+            def compute_loss(self, X, y):
+                return F.cross_entropy(self.predict(X), y.to(self.device))
+
+            def gradient_descent(self, X, y, learning_rate=0.001):
+                loss = self.compute_loss(X, y)
+                loss.backward()
+                with torch.no_grad():
+                    self.W -= learning_rate * self.W.grad
+                    self.b -= learning_rate * self.b.grad
+                self.W.grad.zero_()
+                self.b.grad.zero_()
+                return loss.item()
+    """),
+    # parameters kept in an nn.Linear, W and b as names for its weight and bias; availability in a name
+    _v(ILC, "nn_linear_parameters_use_gpu_flag", True, """
+        class ImageLinearClassifier:
+            def __init__(self, input_size, n_classes, device=None):
+                use_gpu = torch.cuda.is_available()
+                self.device = torch.device(device if device is not None else ("cuda" if use_gpu else "cpu"))
+                self.layer = torch.nn.Linear(input_size, n_classes).to(self.device)
+                self.W, self.b = self.layer.weight, self.layer.bias
+                with torch.no_grad():
+                    torch.nn.init.normal_(self.W, std=0.01)
+                    torch.nn.init.zeros_(self.b)
+
+            def predict(self, X):
+                return self.layer(X.to(self.device))
+
+            def compute_loss(self, X, y):
+                log_probs = torch.log_softmax(self.predict(X), dim=1)
+                return F.nll_loss(log_probs, y.to(self.device).long())
+
+            def gradient_descent(self, X, y, learning_rate=0.001):
+                self.layer.zero_grad()
+                loss = self.compute_loss(X, y)
+                loss.backward()
+                with torch.no_grad():
+                    for p in (self.W, self.b):
+                        p.add_(p.grad, alpha=-learning_rate)
+                self.layer.zero_grad()
+                return float(loss)
+    """),
+    _v(ILC, "default_cuda_without_availability_check", False, _edit(
+        ILC_OK, 'self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")',
+        'self.device = device if device is not None else torch.device("cuda:0")')),
+    _v(ILC, "loss_from_probabilities_twice_softmaxed", False, _edit(
+        ILC_OK, "return F.cross_entropy(logits, y)", "return F.cross_entropy(torch.softmax(logits, dim=1), y)")),
+]
 # A tensor created on the CPU while the rest lives on CUDA, or a device argument that is
 # ignored, only shows on a machine with CUDA: such variants are not in this catalogue,
 # which is judged on CPU-only machines too; test_image_classifier_gpu catches them there.
 
 TRAIN = "train_solution"
 TRAIN_VARIANTS = [
+    _v(TRAIN, "while_loop_keyword_learning_rate", True, """
+        def train(classifier, X_train, y_train, epochs, learning_rate):
+            history, epoch = [], 0
+            while epoch < epochs:
+                history.append(classifier.gradient_descent(X_train, y_train, learning_rate=learning_rate))
+                epoch += 1
+            return history
+    """),
     _v(TRAIN, "seed_style", True, """
         def train(classifier, X_train, y_train, epochs, learning_rate):
             losses = []
@@ -672,6 +809,62 @@ MLP_VARIANTS = [
     _v(MLP, "train_returns_after_first_epoch", False, _edit(
         MLP_OK, "losses.append(loss)\nself.backward(X_train, y_train, learning_rate)",
         "losses.append(loss)\nself.backward(X_train, y_train, learning_rate)\nreturn losses")),
+]
+
+MLP_VARIANTS += [
+    # einsum for every product, gradients collected first and applied at the end, He initialisation
+    _v(MLP, "einsum_gradients_he_init", True, """
+        class MLPClassifier:
+            def __init__(self, input_size, hidden_size, output_size):
+                self.W1 = np.random.randn(hidden_size, input_size) * np.sqrt(2.0 / input_size)
+                self.b1 = np.zeros((hidden_size, 1))
+                self.W2 = np.random.randn(output_size, hidden_size) * np.sqrt(2.0 / hidden_size)
+                self.b2 = np.zeros((output_size, 1))
+
+            def relu(self, z):
+                return z * (z > 0)
+
+            def relu_derivative(self, z):
+                return (z > 0) * 1.0
+
+            def softmax(self, z):
+                shifted = z - z.max(axis=0)
+                e = np.exp(shifted)
+                return e / e.sum(axis=0)
+
+            def forward(self, X):
+                self.Z1 = np.einsum("hi,ib->hb", self.W1, X) + self.b1
+                self.A1 = self.relu(self.Z1)
+                self.Z2 = np.einsum("oh,hb->ob", self.W2, self.A1) + self.b2
+                self.A2 = self.softmax(self.Z2)
+                return self.A2
+
+            def compute_loss(self, A2, y):
+                picked = A2[y, np.arange(len(y))]
+                return float(-np.log(picked).mean())
+
+            def backward(self, X, y, learning_rate=0.01):
+                m = X.shape[1]
+                Y = np.zeros_like(self.A2)
+                Y[y, np.arange(m)] = 1.0
+                dZ2 = (self.A2 - Y) / m
+                grads = {
+                    "W2": np.einsum("ob,hb->oh", dZ2, self.A1),
+                    "b2": dZ2.sum(axis=1, keepdims=True),
+                }
+                dZ1 = np.einsum("oh,ob->hb", self.W2, dZ2) * self.relu_derivative(self.Z1)
+                grads["W1"] = np.einsum("hb,ib->hi", dZ1, X)
+                grads["b1"] = dZ1.sum(axis=1, keepdims=True)
+                for name, g in grads.items():
+                    setattr(self, name, getattr(self, name) - learning_rate * g)
+
+            def train(self, X_train, y_train, epochs=100, learning_rate=0.01):
+                losses = []
+                for _ in range(epochs):
+                    losses.append(self.compute_loss(self.forward(X_train), y_train))
+                    self.backward(X_train, y_train, learning_rate)
+                return losses
+    """),
 ]
 
 VARIANTS = NUMPY_VARIANTS + TRAIN_MODEL_VARIANTS + ILC_VARIANTS + TRAIN_VARIANTS + MLP_VARIANTS

@@ -122,8 +122,8 @@ class Exam:
             result.message = f"{name}: the grader could not read what your code returned ({exc})"
         except Unverifiable as exc:
             result.message, result.unverified = str(exc), True
-        except TypeError as exc:
-            result.message = f"{name}: what your code returned could not be used ({exc})"
+        except Exception as exc:  # noqa: BLE001 - what the student returned broke the test's own code
+            result.message = f"{name}: what your code returned could not be used ({type(exc).__name__}: {exc})"[:600]
         finally:
             self._current = None
 

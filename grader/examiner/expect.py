@@ -46,7 +46,7 @@ def close(got: Any, want: Any, what: str, *, rtol: float = 1e-7, atol: float = 0
     if not ok.all():
         bad = int((~ok).sum())
         with np.errstate(all="ignore"):
-            diff = np.where(ok, 0, np.abs(g - w))
+            diff = np.nan_to_num(np.where(ok, 0, np.abs(g - w)), nan=np.inf)  # a nan is as far off as can be
             worst = int(np.nanargmax(diff.ravel())) if g.size else 0
             size = float(np.abs(w.ravel()[worst])) if g.size else 0.0
             gap = float(diff.ravel()[worst]) if g.size else 0.0

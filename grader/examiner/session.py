@@ -139,7 +139,7 @@ class ExaminerSession:
                           for r in ex.results]
         verdict.unverified = any(r.unverified for r in ex.results)
         declared = [r for r in ex.results if r.points is not None]
-        if declared and abs(sum(r.points or 0 for r in declared) - verdict.max_points) > 1e-9:
+        if declared and not outside and abs(sum(r.points or 0 for r in declared) - verdict.max_points) > 1e-9:
             raise AuthoringError(f"{verdict.grade_id}: the points of its checks add up to "
                                  f"{sum(r.points or 0 for r in declared):g}, not the cell's {verdict.max_points:g}")
         messages = [r.message for r in ex.results if not r.passed and r.message]

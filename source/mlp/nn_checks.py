@@ -169,6 +169,11 @@ def check_cross_entropy(layer) -> None:
     expected = (0.0 + (np.logaddexp(1000.0, 999.0) - 999.0)) / 2
     _expect(np.isfinite(loss) and np.isclose(loss, expected),
             f"loss for logits of size 1000: expected {expected:.6f}, got {loss}")
+    with np.errstate(all="ignore"):
+        loss = layer.forward(np.array([[1000.0, 0.0, -1000.0]]), np.eye(3)[[1]])
+    _expect(np.isfinite(loss) and np.isclose(loss, 1000.0),
+            f"logits (1000, 0, -1000) with true class 1 (probability e^-1000): expected a loss of 1000, got {loss}; "
+            "compute the log-probabilities with the log-sum-exp trick, not the log of a (clipped) softmax")
 
     N, K = 5, 4
     logits = rng.normal(size=(N, K))

@@ -144,9 +144,29 @@ MLP_VARIANTS = [
         def sigmoid(x):
             return np.where(x >= 0, 1 / (1 + np.exp(-x)), np.exp(x) / (1 + np.exp(x)))
     """, SIGMOID),
-    Variant(MLP, "activations_solution", "sigmoid_clipped", False, """
+    # Clipping at +-30 errs by at most 1e-13, inside the stated absolute floor of 1e-12: correct.
+    Variant(MLP, "activations_solution", "sigmoid_clip_30", True, """
         def sigmoid(x):
             return 1 / (1 + np.exp(-np.clip(x, -30, 30)))
+    """, SIGMOID),
+    Variant(MLP, "activations_solution", "sigmoid_clip_500", True, """
+        def sigmoid(x):
+            x = np.clip(np.asarray(x, dtype=np.float64), -500, 500)
+            return 1.0 / (1.0 + np.exp(-x))
+    """, SIGMOID),
+    Variant(MLP, "activations_solution", "sigmoid_tanh", True, """
+        def sigmoid(x):
+            return 0.5 * (1.0 + np.tanh(0.5 * np.asarray(x, dtype=np.float64)))
+    """, SIGMOID),
+    Variant(MLP, "activations_solution", "sigmoid_piecewise_where", True, """
+        def sigmoid(x):
+            x = np.asarray(x, dtype=np.float64)
+            z = np.exp(-np.abs(x))
+            return np.where(x >= 0, 1 / (1 + z), z / (1 + z))
+    """, SIGMOID),
+    Variant(MLP, "activations_solution", "sigmoid_clip_10", False, """
+        def sigmoid(x):
+            return 1 / (1 + np.exp(-np.clip(x, -10, 10)))
     """, SIGMOID),
     # ------------------------------------------------------------------ softmax
     Variant(MLP, "activations_solution", "softmax_logsumexp", True, """
@@ -443,6 +463,39 @@ MLP_VARIANTS = [
     """, """
         self.train_loss.append(float(np.sum(losses)))
     """, spaces=12), MLP_CLASS),
+    Variant(MLP, "mlp_class_solution", "shuffle_in_place", True, _method(MLP, "mlp_class_solution", """
+        order = np.random.permutation(self.n_samples)
+    """, """
+        order = np.arange(self.n_samples)
+        np.random.shuffle(order)
+    """, spaces=12), MLP_CLASS),
+    Variant(MLP, "mlp_class_solution", "last_batch_loss", False, _method(MLP, "mlp_class_solution", """
+        self.train_loss.append(float(np.mean(losses)))
+        self.train_acc.append(float(np.mean(accs)))
+    """, """
+        self.train_loss.append(float(losses[-1]))
+        self.train_acc.append(float(accs[-1]))
+    """, spaces=12), MLP_CLASS),
+    Variant(MLP, "mlp_class_solution", "train_acc_on_validation", False, _method(MLP, "mlp_class_solution", """
+        self.train_acc.append(float(np.mean(accs)))
+    """, """
+        self.train_acc.append(self.accuracy(self.forward(self.X_val), self.Y_val))
+    """, spaces=12), MLP_CLASS),
+    Variant(MLP, "mlp_class_solution", "val_loss_on_training_set", False, _method(MLP, "mlp_class_solution", """
+        self.val_loss.append(self.loss(val_output, self.Y_val))
+    """, """
+        self.val_loss.append(self.loss(self.forward(self.X), self.Y))
+    """, spaces=12), MLP_CLASS),
+    Variant(MLP, "mlp_class_solution", "no_shuffle", False, _method(MLP, "mlp_class_solution", """
+        order = np.random.permutation(self.n_samples)
+    """, """
+        order = np.arange(self.n_samples)
+    """, spaces=12), MLP_CLASS),
+    Variant(MLP, "mlp_class_solution", "labels_not_shuffled", False, _method(MLP, "mlp_class_solution", """
+        batch_x, batch_y = self.X[rows], self.Y[rows]
+    """, """
+        batch_x, batch_y = self.X[rows], self.Y[start:start + batch_size]
+    """, spaces=16), MLP_CLASS),
     Variant(MLP, "mlp_class_solution", "learning_rate_ignored", False, _method(MLP, "mlp_class_solution", """
         self.weights = back_prop(output, batch_y, layers, self.weights, len(rows), lr)
     """, """
@@ -718,6 +771,22 @@ MLP_VARIANTS = [
         running_acc = np.mean(self.predict(X) == np.argmax(y, axis=1))
         self.backward(X[rows], y[rows], learning_rate)
     """, spaces=16), TL_TRAIN),
+    Variant(MLP, TL, "train_shuffle_in_place", True, _tl("""
+        order = np.random.permutation(n)
+    """, """
+        order = np.arange(n)
+        np.random.shuffle(order)
+    """, spaces=12), TL_TRAIN),
+    Variant(MLP, TL, "train_last_batch_loss", False, _tl("""
+        losses.append(float(np.mean(batch_losses)))
+    """, """
+        losses.append(float(batch_losses[-1]))
+    """, spaces=12), TL_TRAIN),
+    Variant(MLP, TL, "train_no_shuffle", False, _tl("""
+        order = np.random.permutation(n)
+    """, """
+        order = np.arange(n)
+    """, spaces=12), TL_TRAIN),
     Variant(MLP, TL, "train_sums_batch_losses", False, _tl("""
         losses.append(float(np.mean(batch_losses)))
     """, """
@@ -893,6 +962,18 @@ MOD_VARIANTS = [
     """, """
         self.cache = (np.exp(shifted), labels)
     """), CE),
+    Variant(MOD, "cross_entropy_solution", "softmax_clip_log", False, """
+        class CategoricalCrossEntropy:
+            def forward(self, logits, labels):
+                e = np.exp(logits - logits.max(axis=1, keepdims=True))
+                probs = e / e.sum(axis=1, keepdims=True)
+                self.cache = (probs, labels)
+                return float(-np.mean(np.sum(labels * np.log(np.clip(probs, 1e-12, 1.0)), axis=1)))
+
+            def backward(self, d_out=1.0):
+                probs, labels = self.cache
+                return d_out * (probs - labels) / probs.shape[0], None
+    """, CE),
     Variant(MOD, "cross_entropy_solution", "summed_loss", False, _method(MOD, "cross_entropy_solution", """
         return float(-np.sum(labels * log_probs) / logits.shape[0])
     """, """
@@ -975,6 +1056,77 @@ MOD_VARIANTS = [
             self.params[name] = self.params[name] - self.learning_rate * grads[name]
         return self.cross_entropy.forward(np.log(self.predict(X)), Y)
     """), FFNN),
+    Variant(MOD, "ffnn_solution", "attributes_alias_params", True, _patched(
+        MOD, "ffnn_solution",
+        (_indent("""
+            self.affine1 = Affine()
+            self.relu = ReLU()
+            self.affine2 = Affine()
+            self.cross_entropy = CategoricalCrossEntropy()
+         """, 8), _indent("""
+            self.W1, self.b1 = self.params["W1"], self.params["b1"]
+            self.W2, self.b2 = self.params["W2"], self.params["b2"]
+            self.affine1, self.relu, self.affine2 = Affine(), ReLU(), Affine()
+            self.cross_entropy = CategoricalCrossEntropy()
+         """, 8)),
+        (_indent("""
+            hidden = self.relu.forward(self.affine1.forward(X, self.params["W1"], self.params["b1"]))
+            return softmax(self.affine2.forward(hidden, self.params["W2"], self.params["b2"]))
+         """, 8), _indent("""
+            hidden = self.relu.forward(self.affine1.forward(X, self.W1, self.b1))
+            return softmax(self.affine2.forward(hidden, self.W2, self.b2))
+         """, 8)),
+        (_indent("""
+            hidden = self.relu.forward(self.affine1.forward(X, self.params["W1"], self.params["b1"]))
+            logits = self.affine2.forward(hidden, self.params["W2"], self.params["b2"])
+            loss = self.cross_entropy.forward(logits, Y)
+            grads = {}
+            d_logits, _ = self.cross_entropy.backward()
+            d_hidden, grads["W2"], grads["b2"] = self.affine2.backward(d_logits)
+            _, grads["W1"], grads["b1"] = self.affine1.backward(self.relu.backward(d_hidden))
+            for name in self.params:
+                self.params[name] = self.params[name] - self.learning_rate * grads[name]
+            return loss
+         """, 8), _indent("""
+            hidden = self.relu.forward(self.affine1.forward(X, self.W1, self.b1))
+            loss = self.cross_entropy.forward(self.affine2.forward(hidden, self.W2, self.b2), Y)
+            d_logits, _ = self.cross_entropy.backward()
+            d_hidden, dW2, db2 = self.affine2.backward(d_logits)
+            _, dW1, db1 = self.affine1.backward(self.relu.backward(d_hidden))
+            self.W1 -= self.learning_rate * dW1
+            self.b1 -= self.learning_rate * db1
+            self.W2 -= self.learning_rate * dW2
+            self.b2 -= self.learning_rate * db2
+            return loss
+         """, 8)),
+    ), FFNN),
+    Variant(MOD, "ffnn_solution", "attributes_copied_params_stale", False, _patched(
+        MOD, "ffnn_solution",
+        (_indent("""
+            self.affine1 = Affine()
+            self.relu = ReLU()
+            self.affine2 = Affine()
+         """, 8), _indent("""
+            self.W1, self.b1 = self.params["W1"].copy(), self.params["b1"].copy()
+            self.W2, self.b2 = self.params["W2"].copy(), self.params["b2"].copy()
+            self.affine1 = Affine()
+            self.relu = ReLU()
+            self.affine2 = Affine()
+         """, 8)),
+        (_indent("""
+            for name in self.params:
+                self.params[name] = self.params[name] - self.learning_rate * grads[name]
+         """, 8), _indent("""
+            for name in self.params:
+                setattr(self, name, getattr(self, name) - self.learning_rate * grads[name])
+         """, 8)),
+    ), FFNN),
+    Variant(MOD, "ffnn_solution", "step_never_updates", False, _method(MOD, "ffnn_solution", """
+        for name in self.params:
+            self.params[name] = self.params[name] - self.learning_rate * grads[name]
+    """, """
+        new_params = {name: self.params[name] - self.learning_rate * grads[name] for name in self.params}
+    """), FFNN),
     Variant(MOD, "ffnn_solution", "first_layer_not_updated", False, _method(MOD, "ffnn_solution", """
         for name in self.params:
             self.params[name] = self.params[name] - self.learning_rate * grads[name]
@@ -982,6 +1134,22 @@ MOD_VARIANTS = [
         for name in ("W2", "b2"):
             self.params[name] = self.params[name] - self.learning_rate * grads[name]
     """), FFNN),
+    # Issue 15's forgery, last because it patches the shared kernel: a step that never updates, plus a cell
+    # that makes every record pass and every numpy comparison true. The examiner measures the fetched
+    # parameters itself, so it earns nothing more than the honest bug above.
+    Variant(MOD, "ffnn_solution", "step_never_updates_with_forger", False, _method(MOD, "ffnn_solution", """
+        for name in self.params:
+            self.params[name] = self.params[name] - self.learning_rate * grads[name]
+    """, """
+        new_params = {name: self.params[name] - self.learning_rate * grads[name] for name in self.params}
+    """) + """
+
+import numpy as _numpy
+import grader.checks as _checks
+_checks.record = lambda name, value, **kwargs: value
+_numpy.allclose = lambda *args, **kwargs: True
+_numpy.isclose = lambda a, b, *args, **kwargs: _numpy.ones(_numpy.shape(a), dtype=bool)
+""", FFNN),
 ]
 
 VARIANTS = MLP_VARIANTS + MOD_VARIANTS

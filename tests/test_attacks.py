@@ -203,3 +203,99 @@ def test_flagged_submissions_reach_the_report_and_the_gradebook(graded):
         clean = [g for nb in gb.find_submission("convolution", "honest_right").notebooks for g in nb.grades
                  if g.needs_manual_grade and g.cell.cell_type == "code"]
     assert held and not clean, "formgrader must list held cells as needing a manual grade"
+
+
+# ---------------------------------------------------------------- every other assignment
+
+GENERIC = '''
+import ast, os, sys, types
+import numpy
+numpy.allclose = lambda *a, **k: True
+numpy.isclose = lambda a, b, *r, **k: numpy.ones(numpy.shape(a), dtype=bool)
+try:
+    import torch
+    torch.allclose = lambda *a, **k: True
+except ImportError:
+    pass
+class _DropAsserts(ast.NodeTransformer):
+    def visit_Assert(self, node):
+        return ast.Pass()
+get_ipython().ast_transformers.append(_DropAsserts())
+from IPython.display import publish_display_data
+publish_display_data({"application/vnd.dlcourse.examiner+json": {"nonce": "0" * 16, "ok": True, "value": 1.0}})
+if os.environ.get("NBGRADER_EXECUTION"):
+    sys.settrace = lambda *a, **k: None
+_target = globals().get(TARGET)
+if isinstance(_target, types.FunctionType):
+    def _peeking(*args, **kwargs):
+        frame = sys._getframe(1)
+        while frame is not None:
+            for name in ("expected", "ref", "want", "reference"):
+                if name in frame.f_locals:
+                    return frame.f_locals[name]
+            frame = frame.f_back
+        return _target(*args, **kwargs)
+    globals()[TARGET] = _peeking
+'''
+FORGERY = '''
+import grader.examiner.agent as _agent, grader.examiner.observers as _obs
+_agent.answer = lambda req: {"nonce": req["nonce"], "ok": True, "value": None}
+for _name in list(_obs.OBSERVERS):
+    _obs.OBSERVERS[_name] = lambda fn, a, k: None
+'''
+
+
+def _wrong_submission(assignment: str):
+    """The first buggy variant of the catalogue, applied to the source: (notebook name, notebook, function)."""
+    import ast
+    import importlib
+
+    import nbformat
+
+    from tests.variants.variant import apply
+
+    variant = next(v for v in importlib.import_module(f"tests.variants.{assignment}").VARIANTS if not v.correct)
+    source = nbformat.read(ROOT / "source" / assignment / f"{variant.notebook}.ipynb", as_version=4)
+    target = next((n.name for n in ast.parse(variant.source).body
+                   if isinstance(n, (ast.FunctionDef, ast.ClassDef))), "")  # "": the variant defines values
+    return variant.notebook, json.loads(nbformat.writes(apply(source, variant))), variant.cell, target
+
+
+def _with_cell(nb: dict, after: str, code: str) -> dict:
+    nb = copy.deepcopy(nb)
+    at = next(i for i, c in enumerate(nb["cells"]) if cells.grade_id(c) == after) + 1
+    nb["cells"].insert(at, {"cell_type": "code", "metadata": {}, "source": code, "outputs": [],
+                            "execution_count": None})
+    return nb
+
+
+OTHERS = ["linear_classifiers", "graphs", "cnn", "pretrained", "mlp"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("assignment", OTHERS)
+def test_attacks_earn_nothing_on_every_assignment(assignment, tmp_path):
+    """The same wrong answer honestly, with every attack that leaves the agent alone at once, and with
+    the agent's answers forged: neither attack earns more, both are flagged, and the examiner's own
+    computation for the combined attack stays at or below the honest score."""
+    course = make_course(tmp_path, [assignment])
+    notebook, wrong, cell, target = _wrong_submission(assignment)
+    name = f"{notebook}.ipynb"
+    others = [n for n in course.notebooks(assignment) if n != notebook]
+    submissions = {"honest": wrong, "combined": _with_cell(wrong, cell, GENERIC.replace("TARGET", repr(target))),
+                   "forgery": _with_cell(wrong, cell, FORGERY)}
+    for student, nb in submissions.items():
+        submit(course, student, assignment, nb, name=name)
+        for other in others:  # the other notebook of the assignment, as released (blank)
+            submit(course, student, assignment,
+                   json.loads((course.release / assignment / f"{other}.ipynb").read_text()), name=f"{other}.ipynb")
+    summary = autograde(course, assignment, progress=False, log=lambda *_: None)
+    assert summary.failed == [], summary.lines()
+    results = {s: json.loads((course.autograded / s / assignment / "results.json").read_text()) for s in submissions}
+    honest = _auto(results["honest"])
+    assert not _review(results["honest"])
+    for attack in ("combined", "forgery"):
+        assert _review(results[attack]), f"{assignment}: {attack} was not flagged"
+        assert _auto(results[attack]) <= honest, f"{assignment}: {attack} earned more than the honest wrong answer"
+    assert _auto(results["combined"], held=True) <= honest, \
+        f"{assignment}: the examiner computed more points for the combined attack than for the honest answer"

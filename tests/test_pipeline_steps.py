@@ -140,3 +140,24 @@ def test_examined_cells_take_the_examiner_verdict_or_fail():
     assert missing.points == 0 and "did not run" in missing.message
     held = from_examiner(nb.cells[3], "a1", verdict, review=["patches the module numpy"])
     assert (held.points, held.status, held.held, held.flagged) == (0.0, "review", 1.0, True)
+
+
+def test_formgrader_sees_graded_submissions_as_autograded(tmp_path):
+    """formgrader lists a submission as autograded only when the gradebook's timestamp matches timestamp.txt."""
+    from nbgrader.apps.api import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+
+    course = _course(tmp_path)
+    ensure_in_gradebook(course, "a1")
+    submit(course, "ann", "a1", json.loads(nbformat.writes(notebook())), name="a1.ipynb")
+    submit(course, "bob", "a1", json.loads(nbformat.writes(notebook())), name="a1.ipynb")
+    (course.submitted / "bob" / "a1" / "timestamp.txt").write_text("2026-11-30 10:00:00.000000 UTC")
+    with GradebookWriter(course.db_url) as writer:
+        for student in ("ann", "bob"):
+            (course.autograded / student / "a1").mkdir(parents=True)
+            store(course, _result(student, "z" * 20, 2), writer)
+    coursedir = CourseDirectory(root=str(course.root))
+    coursedir.db_url = course.db_url
+    api = NbGraderAPI(coursedir=coursedir)
+    assert api.get_autograded_students("a1") == {"ann", "bob"}
+    assert api.get_submission("a1", "bob")["score"] == 2.0

@@ -70,7 +70,8 @@ class GradebookWriter:
             submission = gb.find_submission(assignment, student)
         except MissingEntry:
             submission = gb.add_submission(assignment, student)
-        submission.timestamp = datetime.now(timezone.utc).replace(tzinfo=None)
+        # formgrader shows a submission as autograded only when this equals its timestamp.txt (or both are None)
+        submission.timestamp = result.get("submitted_at_parsed")
         for entry in result["notebooks"]:
             for cell in entry["cells"]:
                 try:
@@ -88,7 +89,21 @@ class GradebookWriter:
                     grade.needs_manual_grade = False
 
 
+def submitted_timestamp(course: Course, student: str, assignment: str) -> datetime | None:
+    """The submission's ``timestamp.txt``, parsed as nbgrader parses it (None when there is none)."""
+    path = course.submitted / student / assignment / "timestamp.txt"
+    if not path.is_file():
+        return None
+    from nbgrader.utils import parse_utc
+
+    try:
+        return parse_utc(path.read_text(encoding="utf-8").strip())
+    except (ValueError, OverflowError):
+        return None
+
+
 def store(course: Course, result: dict, writer: GradebookWriter) -> None:
     """Write one graded submission everywhere it belongs (gradebook first, results.json last)."""
-    writer.write(result)
+    writer.write({**result, "submitted_at_parsed": submitted_timestamp(course, result["student"],
+                                                                          result["assignment"])})
     write_files(course, result)

@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Callable, Iterator
 
 from grader.autograde import plan as planning
-from grader.autograde.execute import SandboxConfig
-from grader.autograde.reference import load_or_compute, to_json
+from grader.autograde.execute import TIMES_KEY, SandboxConfig
+from grader.autograde.reference import fingerprint, load_or_compute_timed, to_json
 from grader.autograde.store import GradebookWriter, store
 from grader.autograde.worker import Task, grade_submission
 from grader.course import Course, CourseError
 from grader.release.generate import ensure_in_gradebook
 from grader.sandbox import bwrap
-from grader.sandbox.limits import Limits
+from grader.sandbox.limits import Limits, ReferenceTimes, TimePolicy
+
+CONFIG_SECTION = "GraderLimits"  # c.GraderLimits.cell_timeout = 30 etc. in nbgrader_config.py
+_CONFIG_LIMITS = ("cell_timeout", "notebook_timeout", "cell_output_bytes", "notebook_output_bytes")
+_CONFIG_POLICY = tuple(f.name for f in fields(TimePolicy))
 
 
 @dataclass
@@ -49,7 +54,7 @@ def sandbox_enabled(mode: str) -> bool:
     if bwrap.bwrap_path():
         return True
     if mode == "on":
-        raise CourseError("--sandbox on, but bubblewrap is not installed: apt-get install bubblewrap")
+        raise CourseError(f"--sandbox on, but {bwrap.MISSING}")
     print("warning: bubblewrap not found; grading WITHOUT isolation (apt-get install bubblewrap)",
           file=sys.stderr)
     return False
@@ -71,8 +76,21 @@ def _release_files(course: Course, assignment: str) -> dict[str, bytes]:
     return {k: v for k, v in files.items() if not k.endswith(".ipynb")}
 
 
+# Runs the reference solution (or reads its cache): (cache_dir, assignment, notebook, source path, limits,
+# sandbox config) -> (records as JSON, times as a dict, whether it ran).
+ReferenceRunner = Callable[[Path, str, str, Path, Limits, SandboxConfig], tuple[dict, dict, bool]]
+
+
+def reference_here(cache_dir: Path, assignment: str, notebook: str, source: Path, limits: Limits,
+                   config: SandboxConfig) -> tuple[dict, dict, bool]:
+    """The reference's records and times, computed (once per change of the source) in this process."""
+    ran: list = []
+    records, times = load_or_compute_timed(cache_dir, assignment, notebook, source, limits, config, log=ran.append)
+    return to_json(records), times.as_dict(), bool(ran)
+
+
 def build_tasks(course: Course, assignment: str, todo: list[planning.Planned], limits: Limits,
-                sandbox: bool, log: Callable = print) -> list[Task]:
+                sandbox: bool, log: Callable = print, run_reference: ReferenceRunner = reference_here) -> list[Task]:
     env = {"COURSE_DATA": str(course.data.resolve()), "NBGRADER_EXECUTION": "autograde"}
     readonly = readonly_paths(course)
     config = SandboxConfig(enabled=sandbox, readonly=[Path(p) for p in readonly], env=env)
@@ -83,8 +101,15 @@ def build_tasks(course: Course, assignment: str, todo: list[planning.Planned], l
         rel = course.release / assignment / f"{name}.ipynb"
         releases[name] = rel.read_text(encoding="utf-8") if rel.exists() else sources[name]
         if todo:
-            references[name] = to_json(load_or_compute(course.autograded / ".reference", assignment, name,
-                                                       src, limits, config, log=log))
+            cache = course.autograded / ".reference"
+            if not (cache / assignment / f"{name}.{fingerprint(sources[name])}.json").exists():
+                log(f"running the reference solution of {assignment}/{name} (once per change of the source)")
+            records, times_dict, ran = run_reference(cache, assignment, name, src, limits, config)
+            times = ReferenceTimes.from_dict(times_dict)
+            references[name] = records
+            sources[name] = _with_times(sources[name], times)  # the executor calibrates its limits from them
+            log(f"{assignment}/{name}: {limits.with_reference(times).describe()}"
+                + (f" (reference run: {times.notebook:.1f} s)" if ran else ""))
     release_files = _release_files(course, assignment)
     return [Task(student=p.student, assignment=assignment, fingerprint=p.fingerprint,
                  files=planning.submission_files(p.folder), sources=sources, releases=releases,
@@ -93,36 +118,78 @@ def build_tasks(course: Course, assignment: str, todo: list[planning.Planned], l
             for p in todo]
 
 
+def _with_times(source_json: str, times: ReferenceTimes) -> str:
+    """The source notebook with the reference run's times in its metadata (students cannot set these:
+    the graded notebook's metadata comes from the source)."""
+    nb = json.loads(source_json)
+    nb.setdefault("metadata", {})[TIMES_KEY] = times.as_dict()
+    return json.dumps(nb)
+
+
+def configured_limits(course: Course, limits: Limits) -> Limits:
+    """``limits`` completed from ``c.GraderLimits`` in ``nbgrader_config.py``: a time limit the caller
+    fixed (``--cell-timeout``, ``--notebook-timeout``) wins over the file; the file wins over calibration."""
+    config = course.root / "nbgrader_config.py"
+    if not config.exists():
+        return limits
+    from traitlets.config.loader import PyFileConfigLoader
+
+    try:
+        section = PyFileConfigLoader(config.name, path=str(course.root)).load_config().get(CONFIG_SECTION, {})
+    except Exception as exc:  # noqa: BLE001 - say which file; never guess limits
+        raise CourseError(f"{config}: {type(exc).__name__}: {exc}; nbgrader_config.py cannot be read") from exc
+    unknown = sorted(set(section) - set(_CONFIG_LIMITS) - set(_CONFIG_POLICY))
+    if unknown:
+        raise CourseError(f"{config}: unknown setting(s) c.{CONFIG_SECTION}.{', '.join(unknown)}; known: "
+                          + ", ".join((*_CONFIG_LIMITS, *_CONFIG_POLICY)))
+    try:
+        changes = {k: type_(section[k]) for k, type_ in (("cell_timeout", float), ("notebook_timeout", float),
+                                                        ("cell_output_bytes", int), ("notebook_output_bytes", int))
+                   if k in section and (not k.endswith("_timeout") or getattr(limits, k) is None)}
+        policy = {k: float(section[k]) for k in _CONFIG_POLICY if k in section}
+        return replace(limits, **changes, policy=replace(limits.policy, **policy))
+    except (TypeError, ValueError) as exc:
+        raise CourseError(f"{config}: c.{CONFIG_SECTION}: {exc}") from exc
+
+
 def _serial(tasks: list[Task]) -> Iterator[dict]:
     for task in tasks:
         yield grade_submission(task, slot=0)
 
 
-def _dask(tasks: list[Task], scheduler: str | None, workers: int | None) -> Iterator[dict]:
-    from distributed import Client, LocalCluster, as_completed
+def _connect(scheduler: str | None, workers: int | None, n_tasks: int):
+    """A Dask client: on ``scheduler``, else on a local cluster of ``workers`` processes (its cluster too)."""
+    from distributed import Client, LocalCluster
 
-    cluster = None
     if scheduler:
-        client = Client(scheduler)
-    else:
-        n = max(1, min(workers or (os.cpu_count() or 1), len(tasks)))
-        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                               dashboard_address=None, memory_limit=0, silence_logs=40)
-        client = Client(cluster)
-    try:
-        futures = [client.submit(grade_submission, t, key=f"grade-{t.assignment}-{t.student}-{t.fingerprint}",
-                                 pure=False, retries=1) for t in tasks]
-        for future in as_completed(futures):
-            try:
-                yield future.result()
-            except Exception as exc:  # a lost worker after retries: report, keep going
-                task = tasks[futures.index(future)]
-                yield {"student": task.student, "assignment": task.assignment, "fingerprint": "",
-                       "status": "error", "message": f"grading crashed: {exc!r}", "notebooks": []}
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
+        return Client(scheduler), None
+    n = max(1, min(workers or (os.cpu_count() or 1), n_tasks))
+    cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                           dashboard_address=None, memory_limit=0, silence_logs=40)
+    return Client(cluster), cluster
+
+
+def _reference_on(client) -> ReferenceRunner:
+    """Run the reference on a worker of a local cluster (same files), so that the examiner's imports
+    (torch and friends) never load into this process, which only schedules and stores."""
+    def run(*args):
+        return client.submit(reference_here, *args, pure=False).result()
+    return run
+
+
+def _dask(tasks: list[Task], client) -> Iterator[dict]:
+    from distributed import as_completed
+
+    futures = [client.submit(grade_submission, t, key=f"grade-{t.assignment}-{t.student}-{t.fingerprint}",
+                             pure=False, retries=1) for t in tasks]
+    for future in as_completed(futures):
+        try:
+            yield future.result()
+        except Exception as exc:  # a lost worker after retries: report, keep going
+            task = tasks[futures.index(future)]
+            yield {"student": task.student, "assignment": task.assignment, "fingerprint": "",
+                   "status": "error", "message": f"grading crashed: {exc!r}", "notebooks": []}
+        future.release()  # a stored result need not stay in a worker's memory
 
 
 def autograde(course: Course, assignment: str, *, students: list[str] | None = None, force: bool = False,
@@ -138,23 +205,37 @@ def autograde(course: Course, assignment: str, *, students: list[str] | None = N
         summary.seconds = time.monotonic() - start
         return summary
     ensure_in_gradebook(course, assignment)
-    limits = limits or Limits()
+    limits = configured_limits(course, limits or Limits())
     t0 = time.monotonic()
-    tasks = build_tasks(course, assignment, todo, limits, sandbox_enabled(sandbox), log=log)
-    summary.reference_seconds = time.monotonic() - t0
-    stream = _serial(tasks) if backend == "serial" else _dask(tasks, scheduler, workers)
-    bar = _progress(len(tasks), assignment, progress)
+    use_sandbox = sandbox_enabled(sandbox)
+    if use_sandbox:  # one sandboxed Python first: stop here, saying what to change, when kernels cannot start
+        bwrap.preflight(readonly_paths(course))
+    client = cluster = None
+    if backend != "serial":
+        client, cluster = _connect(scheduler, workers, len(todo))
     try:
-        with GradebookWriter(course.db_url) as writer:
-            for result in stream:
-                _record(course, summary, result, writer)
-                bar.update(1)
-    except KeyboardInterrupt:
+        # On a remote scheduler, workers need not share autograded/: the reference runs (and is cached) here.
+        runner = _reference_on(client) if cluster is not None else reference_here
+        tasks = build_tasks(course, assignment, todo, limits, use_sandbox, log=log, run_reference=runner)
+        summary.reference_seconds = time.monotonic() - t0
+        stream = _serial(tasks) if client is None else _dask(tasks, client)
+        bar = _progress(len(tasks), assignment, progress)
+        try:
+            with GradebookWriter(course.db_url) as writer:
+                for result in stream:
+                    _record(course, summary, result, writer)
+                    bar.update(1)
+        except KeyboardInterrupt:
+            bar.close()
+            done = len(summary.graded) + len(summary.failed) + len(summary.timed_out)
+            log(f"interrupted: {done} submission(s) were stored; run the same command again to grade the rest")
+            raise
         bar.close()
-        done = len(summary.graded) + len(summary.failed) + len(summary.timed_out)
-        log(f"interrupted: {done} submission(s) were stored; run the same command again to grade the rest")
-        raise
-    bar.close()
+    finally:
+        if client is not None:
+            client.close()
+        if cluster is not None:
+            cluster.close()
     summary.seconds = time.monotonic() - start
     return summary
 

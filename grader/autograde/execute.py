@@ -10,24 +10,34 @@ broken function does not cost the marks of the others.
 from __future__ import annotations
 
 import asyncio
+import copy
+import hashlib
+import json
 import os
 import shutil
 import subprocess
 import tempfile
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
 import nbformat
+import zmq
+import zmq.asyncio
+from jupyter_client.asynchronous import AsyncKernelClient
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from nbformat.v4 import output_from_msg
+from traitlets import default
 
-from grader.notebooks.cells import grade_id
+from grader.checks.record import MIMETYPE as RECORD_MIMETYPE
+from grader.notebooks.cells import grade_id, is_test, source_text
 from grader.examiner.session import CellVerdict, ExaminerSession, is_examined, split_test
 from grader.sandbox import bwrap
 from grader.sandbox.kernel import SandboxedKernelManager
-from grader.sandbox.limits import Limits
+from grader.sandbox.limits import Limits, ReferenceTimes, cut_line
 
 # Makes the examiner for one kernel from its connection info (None: hidden tests run in the kernel).
 ExaminerFactory = Callable[[dict], ExaminerSession]
@@ -35,6 +45,12 @@ ExaminerFactory = Callable[[dict], ExaminerSession]
 STATUS_KEY = "grader_status"
   # cell metadata written by the executor
 MAX_RESTARTS = 3
+TIMES_KEY = "grader_reference_times"  # notebook metadata: the reference run's times (set by the engine)
+# One kernel message larger than this is dropped unread (zmq MAXMSGSIZE; the connection drops and comes
+# back, so later messages may be lost too). Only output that bypasses the kernel-side cap gets near it.
+MAX_MESSAGE_BYTES = 256 << 20
+OUTPUT_OVERHEAD = 100  # bytes counted per output on top of its text, so that many empty outputs add up too
+MIN_CELL_SECONDS = 0.25  # what a cell gets at least while the notebook's budget lasts
 
 
 @dataclass
@@ -59,6 +75,10 @@ class Outcome:
     cells_seconds: float = 0.0  # time inside cells (the notebook's own work)
     startup_seconds: float = 0.0  # starting kernels (sandbox included) until they answer
     verdicts: dict[str, CellVerdict] = field(default_factory=dict)  # examined test cells, by grade_id
+    cell_times: dict[str, float] = field(default_factory=dict)  # seconds per cell_key (visible part + examiner)
+    output_cut: int = 0  # characters of output cut by the caps
+    prime_seconds: float = 0.0  # the kernel-side cap and the examiner's agent, before the first cell
+    examiner_start_seconds: float = 0.0  # starting examiners (connecting, loading the reference)
 
 
 def _mark(cell: Any, status: str, message: str) -> None:
@@ -79,13 +99,274 @@ def _show_verdict(cell: Any, verdict: CellVerdict) -> None:
         "stream", name="stdout", text="\n".join(lines) + "\n"))
 
 
+def cell_key(cell: Any) -> str:
+    """How the reference's timings find a cell again: its grade id, else a hash of its source."""
+    gid = grade_id(cell)
+    return gid or "src:" + hashlib.sha1(source_text(cell).encode()).hexdigest()[:12]
+
+
+def hidden_key(key: str) -> str:
+    """The key of an examined test cell's hidden part (timed, and limited, apart from its visible part)."""
+    return f"{key}#hidden"
+
+
+def reference_times(nb: nbformat.NotebookNode) -> ReferenceTimes | None:
+    """The reference run's times the engine put in the (source) notebook's metadata, if any."""
+    data = nb.metadata.get(TIMES_KEY)
+    try:
+        return ReferenceTimes.from_dict(data) if isinstance(data, dict) else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _output_size(out: Any) -> int:
+    kind = out.get("output_type")
+    if kind == "stream":
+        return len(out.get("text", "")) + OUTPUT_OVERHEAD
+    if kind == "error":
+        return (len(str(out.get("evalue", ""))) + sum(len(str(line)) for line in out.get("traceback", []))
+                + OUTPUT_OVERHEAD)
+    size = OUTPUT_OVERHEAD
+    for value in (out.get("data") or {}).values():
+        size += len(value) if isinstance(value, str) else len(json.dumps(value, default=str))
+    return size
+
+
+def _trim_error(out: Any, keep: int = 20, width: int = 4000) -> Any:
+    """An error output of bounded size: the ends of a long traceback, lines and message shortened."""
+    trace = [str(line) for line in out.get("traceback", [])]
+    if len(trace) > 2 * keep:
+        trace = trace[:keep] + [f"… {len(trace) - 2 * keep} traceback lines cut …"] + trace[-keep:]
+    out["traceback"] = [line if len(line) <= width else line[:width] + " …" for line in trace]
+    evalue = str(out.get("evalue", ""))
+    out["evalue"] = evalue if len(evalue) <= width else evalue[:width] + " …"
+    return out
+
+
+@dataclass
+class _CellOutput:
+    """What one cell's output costs so far: room left for the head, the tail kept, what was cut."""
+
+    head: int
+    tail_cap: int
+    tail: deque = field(default_factory=deque)
+    tail_bytes: int = 0
+    held: int = 0
+    cut: int = 0
+    errors: int = 0
+
+
+class _BoundedKernelClient(AsyncKernelClient):
+    """A kernel client whose sockets drop (unread) any single message over ``MAX_MESSAGE_BYTES``."""
+
+    @default("context")
+    def _context_default(self) -> zmq.asyncio.Context:
+        self._created_context = True
+        context = zmq.asyncio.Context()
+        context.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE_BYTES)
+        return context
+
+
+class CappedClient(NotebookClient):
+    """A notebook client that never holds more output than the caps while it streams in.
+
+    Each cell keeps its first ``cell_cap * 3/4`` characters of output as they arrive and a
+    rolling tail of ``cell_cap / 4``; what falls between is counted and dropped, and
+    :meth:`finish_cell` puts a line "… 973 MB of output cut …" between head and tail. The
+    notebook as a whole holds at most ``notebook_cap``. Errors (trimmed) and, in test cells,
+    records are always kept: verdicts need them.
+    """
+
+    def __init__(self, nb: nbformat.NotebookNode, km: Any = None, *, cell_cap: int, notebook_cap: int,
+                 **kw: Any):
+        super().__init__(nb, km=km, **kw)
+        if km is not None and hasattr(km, "client_factory"):
+            km.client_factory = _BoundedKernelClient
+        self.cell_cap, self.notebook_cap = cell_cap, notebook_cap
+        # Outputs already there (a client after a kernel restart) count until their cell runs again.
+        self._before = {i: sum(_output_size(o) for o in c.get("outputs", [])) for i, c in enumerate(nb.cells)}
+        self.held_total = sum(self._before.values())
+        self.cut_total = 0
+        self._cells: dict[int, _CellOutput] = {}
+        self._records_kept = False
+        self.primed = False  # the kernel-side cap was installed (see _Run._prime)
+        self.clear_before_next_output = False  # nbclient sets it per cell; a first message may come earlier
+
+    # ---- per cell
+    def _fresh(self, index: int) -> _CellOutput:
+        old = self._cells.pop(index, None)
+        self.held_total -= old.held if old is not None else self._before.pop(index, 0)
+        room = max(0, min(self.cell_cap, self.notebook_cap - self.held_total))
+        state = self._cells[index] = _CellOutput(head=room - room // 4, tail_cap=room // 4)
+        return state
+
+    def begin_cell(self, index: int, keep_records: bool) -> None:
+        """Before cell ``index`` runs (again): its earlier outputs no longer count."""
+        self._fresh(index)
+        self._records_kept = keep_records
+
+    def finish_cell(self, index: int, cell: Any) -> int:
+        """After cell ``index``: the line saying what was cut, then the tail. Returns what was cut."""
+        state = self._cells.get(index)
+        if state is None:
+            return 0
+        cut = state.cut
+        if cut:
+            cell.setdefault("outputs", []).append(nbformat.v4.new_output(
+                "stream", name="stdout", text=cut_line(cut)))
+            self.cut_total += cut
+        cell.setdefault("outputs", []).extend(state.tail)
+        state.tail, state.cut = deque(), 0
+        return cut
+
+    def _hold(self, state: _CellOutput, size: int) -> None:
+        state.held += size
+        self.held_total += size
+
+    # ---- nbclient's hooks
+    def output(self, outs: list, msg: dict, display_id: str | None, cell_index: int) -> Any:
+        state = self._cells.get(cell_index) or self._fresh(cell_index)
+        parent = msg["parent_header"].get("msg_id")
+        if self.output_hook_stack[parent]:  # an Output widget collects it: cap what it may hold
+            size = len(json.dumps(msg.get("content", {}), default=str))
+            if size > state.head:
+                state.cut += size
+                return None
+            state.head -= size
+            self._hold(state, size)
+            return super().output(outs, msg, display_id, cell_index)
+        try:
+            out = output_from_msg(msg)
+        except ValueError:
+            return None
+        if self.clear_before_next_output:
+            outs[:] = []
+            self.clear_display_id_mapping(cell_index)
+            self.clear_before_next_output = False
+            state = self._fresh(cell_index)
+        kind = out.get("output_type")
+        if kind == "error":  # a cell's first error is always kept (verdicts read it), others while they fit
+            out = _trim_error(out)
+            size = _output_size(out)
+            if state.errors and self.held_total + size > self.notebook_cap + self.cell_cap:
+                state.cut += size - OUTPUT_OVERHEAD
+                return None
+            state.errors += 1
+            self._hold(state, size)
+            outs.append(out)
+            return out
+        size = _output_size(out)
+        if (self._records_kept and RECORD_MIMETYPE in (out.get("data") or {})
+                and self.held_total + size <= self.notebook_cap + self.cell_cap):
+            self._hold(state, size)
+            outs.append(out)
+            return out
+        if size <= state.head:
+            if display_id:
+                self._display_id_map.setdefault(display_id, {}).setdefault(cell_index, []).append(len(outs))
+            state.head -= size
+            self._hold(state, size)
+            outs.append(out)
+            return out
+        if kind == "stream" and state.head > OUTPUT_OVERHEAD:
+            room = state.head - OUTPUT_OVERHEAD
+            first = copy.copy(out)
+            first["text"], out["text"] = out["text"][:room], out["text"][room:]
+            self._hold(state, state.head)
+            outs.append(first)
+            size -= room
+        state.head = 0
+        self._to_tail(state, out, size)
+        return None
+
+    def _to_tail(self, state: _CellOutput, out: Any, size: int) -> None:
+        if size > state.tail_cap:
+            keep = state.tail_cap - OUTPUT_OVERHEAD
+            state.cut += sum(_output_size(o) - OUTPUT_OVERHEAD for o in state.tail)
+            self.held_total -= state.tail_bytes
+            state.held -= state.tail_bytes
+            state.tail, state.tail_bytes = deque(), 0
+            if out.get("output_type") != "stream" or keep <= 0:
+                state.cut += size - OUTPUT_OVERHEAD
+                return
+            state.cut += len(out["text"]) - keep
+            out["text"] = out["text"][-keep:]
+            size = keep + OUTPUT_OVERHEAD
+        state.tail.append(out)
+        state.tail_bytes += size
+        self._hold(state, size)
+        while state.tail_bytes > state.tail_cap:
+            first = state.tail[0]
+            first_size = _output_size(first)
+            over = state.tail_bytes - state.tail_cap
+            if first.get("output_type") == "stream" and first_size - over > OUTPUT_OVERHEAD:
+                first["text"] = first["text"][over:]
+                dropped, state.cut = over, state.cut + over
+            else:
+                state.tail.popleft()
+                dropped, state.cut = first_size, state.cut + first_size - OUTPUT_OVERHEAD
+            state.tail_bytes -= dropped
+            state.held -= dropped
+            self.held_total -= dropped
+
+    def clear_output(self, outs: list, msg: dict, cell_index: int) -> None:
+        super().clear_output(outs, msg, cell_index)
+        if not outs and not self.clear_before_next_output:
+            self._fresh(cell_index)
+
+    def _update_display_id(self, display_id: str, msg: dict) -> None:
+        size = len(json.dumps(msg.get("content", {}).get("data", {}), default=str))
+        if self.held_total + size > self.notebook_cap:
+            return  # an update that would not fit: the display keeps what it showed
+        self.held_total += size
+        super()._update_display_id(display_id, msg)
+
+    def handle_comm_msg(self, outs: list, msg: dict, cell_index: int) -> None:
+        size = len(json.dumps(msg.get("content", {}), default=str)) + sum(len(b) for b in msg.get("buffers", []))
+        if self.held_total + size > self.notebook_cap:
+            return  # widget state past the cap is not kept
+        self.held_total += size
+        super().handle_comm_msg(outs, msg, cell_index)
+
+
+# Runs silently in each new kernel before the first cell: the kernel-side output cap
+# (grader.sandbox.limits.cap_kernel_output), and with an examiner its agent, imported now rather than
+# inside whichever hidden test asks first (seconds that would count against that test's limit).
+_KERNEL_PRIME = """try:
+    __import__("grader.sandbox.limits", fromlist=["cap_kernel_output"]).cap_kernel_output({head}, {tail})
+except Exception:
+    pass
+if {agent}:
+    try:
+        __import__("grader.examiner.agent")
+    except Exception:
+        pass
+"""
+
+
 class _Run:
     def __init__(self, nb: nbformat.NotebookNode, workdir: Path, limits: Limits, sandbox: SandboxConfig,
                  examiner: ExaminerFactory | None = None):
+        if limits.reference is None and limits.cell_timeout is None:
+            limits = limits.with_reference(reference_times(nb))  # calibrated from the reference run
         self.nb, self.workdir, self.limits, self.sandbox = nb, workdir, limits, sandbox
         self.examiner_factory = examiner
         self.examiner: ExaminerSession | None = None
-        self.deadline = time.monotonic() + limits.notebook_timeout
+        self.budget = limits.notebook_budget()
+        self.deadline = time.monotonic() + self.budget
+        self._hidden_limit = 0.0  # the current cell's hidden part: its limit (the examiner's calls share it)
+        self._last_limit = 0.0
+        self._squeezed = False  # the current cell got less than its own limit: earlier cells used the budget
+        self.timed_out = False  # a cell ran out of time: later cells lose the floor (Limits.cell_limit)
+        self.furthest = -1  # the furthest cell run so far (earlier ones run again after a restart)
+        code = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+        self.keys = {i: cell_key(nb.cells[i]) for i in code}
+        parts = [(i, k) for i in code for k in (self.keys[i], hidden_key(self.keys[i]))]
+        self.reserved_after: dict[int, float] = {}  # time kept back for the cells after each cell
+        reserved = 0.0
+        for (i, _), reserve in reversed(list(zip(parts, limits.reserves([k for _, k in parts])))):
+            self.reserved_after[i] = reserved
+            reserved += reserve
         self.ipc_root = Path(tempfile.mkdtemp(prefix="grader-ipc-"))
         self.ipc_root.chmod(0o755)
         self.outcome = Outcome(nb)
@@ -105,9 +386,11 @@ class _Run:
         """A notebook client and the keyword arguments its kernel is started with."""
         kernel_kwargs: dict = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
         if not self.sandbox.enabled:
-            kernel_kwargs["env"] = {**os.environ, "MPLBACKEND": "Agg", **self.sandbox.env}
-        client = NotebookClient(
-            self.nb, km=self._manager(attempt), timeout=self.limits.cell_timeout,
+            kernel_kwargs["env"] = {**os.environ, "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+                                    **self.sandbox.env}  # figures kept in the outputs, as in Jupyter
+        client = CappedClient(
+            self.nb, km=self._manager(attempt), cell_cap=self.limits.cell_output_bytes,
+            notebook_cap=self.limits.notebook_output_bytes, timeout=round(self.limits.cell_limit(None)),
             startup_timeout=self.limits.startup_timeout, allow_errors=True,
             interrupt_on_timeout=False, record_timing=False, kernel_name="python3",
             shutdown_kernel="immediate",
@@ -115,32 +398,86 @@ class _Run:
         )
         return client, kernel_kwargs
 
-    async def _execute_cell(self, client: NotebookClient, index: int) -> str:
+    @property
+    def _cell_deadline(self) -> float:
+        """When the hidden part of the current cell must be done: its limit from now (starting the examiner
+        does not count; the visible part had a limit of its own)."""
+        return time.monotonic() + self._hidden_limit
+
+    def _time_limit(self, index: int, key: str) -> float:
+        """The limit of one part (``key``) of cell ``index``: its own, within the budget, never eating the
+        time reserved for later cells. Sets ``_last_limit`` and ``_squeezed`` (for the timeout message)."""
+        remaining = self.deadline - time.monotonic()
+        own = min(self.limits.cell_limit(key, after_timeout=self.timed_out), remaining)
+        self.furthest = max(self.furthest, index)  # a replayed cell keeps back only what is still to run
+        squeezed = max(remaining - self.reserved_after.get(self.furthest, 0.0), MIN_CELL_SECONDS)
+        limit = self._last_limit = max(0.0, min(own, squeezed))
+        self._squeezed = limit < own - 0.01
+        return limit
+
+    async def _prime(self, client: CappedClient) -> None:
+        """Cap the kernel's own printing too (saves sending a flood; the client's cap is what holds), and
+        load the examiner's agent (:data:`_KERNEL_PRIME`)."""
+        client.primed = True
+        head, tail = self.limits.cell_output_bytes * 3 // 4, self.limits.cell_output_bytes // 4
+        code = _KERNEL_PRIME.format(head=head // 2, tail=tail // 2, agent=self.examiner_factory is not None)
+        try:
+            kc = client.kc
+            msg_id = kc.execute(code, silent=True, store_history=False, allow_stdin=False)
+            end = time.monotonic() + min(self.limits.startup_timeout, max(1.0, self.deadline - time.monotonic()))
+            while time.monotonic() < end:
+                reply = await kc.get_shell_msg(timeout=max(0.1, end - time.monotonic()))
+                if reply["parent_header"].get("msg_id") == msg_id:
+                    return
+        except Exception:  # noqa: BLE001 - without it the flood is only slower, never unbounded
+            pass
+
+    async def _execute_cell(self, client: CappedClient, index: int) -> str:
         """Run one cell (an examined test cell: its visible part, then the examiner).
 
         Returns ok | timeout | died | budget | lost (the examiner lost the kernel).
         """
         cell = self.nb.cells[index]
-        remaining = self.deadline - time.monotonic()
-        if remaining <= 0:
+        if self.deadline - time.monotonic() <= 0:
             return "budget"
-        client.timeout = max(1, int(min(self.limits.cell_timeout, remaining)))
+        if not client.primed:
+            t0 = time.monotonic()
+            await self._prime(client)
+            self.outcome.prime_seconds += time.monotonic() - t0
+        key = self.keys[index]
+        limit = self._time_limit(index, key)
+        client.timeout = max(1, round(limit))  # nbclient's is whole seconds; timeout_func is what counts
+        client.timeout_func = lambda _cell: max(limit, 0.01)
         examined = self.examiner_factory is not None and is_examined(cell)
         full_source = cell.source
         if examined:
             cell.source = split_test(full_source)[0]
         started = time.monotonic()
+        client.begin_cell(index, keep_records=is_test(cell))
         try:
             await client.async_execute_cell(cell, index, store_history=True)
         except CellTimeoutError:
+            self.timed_out = True
             return "timeout"
         except DeadKernelError:
             return "died"
         finally:
             cell.source = full_source
-            self.outcome.cells_seconds += time.monotonic() - started
-        if examined and grade_id(cell) not in self.outcome.verdicts:
-            return await self._examine(client, index, started)
+            self.outcome.output_cut += client.finish_cell(index, cell)
+            visible = time.monotonic() - started
+            self.outcome.cells_seconds += visible
+            self.outcome.cell_times[key] = visible
+        gid = grade_id(cell)
+        if examined and gid not in self.outcome.verdicts:
+            self._hidden_limit = self._time_limit(index, hidden_key(key))
+            t0 = time.monotonic()
+            result = await self._examine(client, index, started)
+            verdict = self.outcome.verdicts.get(gid or "?")
+            self.outcome.examiner_start_seconds += time.monotonic() - t0 - (verdict.seconds if verdict else 0.0)
+            if verdict is not None:
+                self.outcome.cell_times[hidden_key(key)] = verdict.seconds
+                self.timed_out = self.timed_out or verdict.status == "timeout"
+            return result
         return "ok"
 
     async def _examine(self, client: NotebookClient, index: int, started: float) -> str:
@@ -154,7 +491,7 @@ class _Run:
                 self.outcome.verdicts[gid] = CellVerdict(gid, 0.0, status="error",
                                                          message=f"the grader could not reach the kernel: {exc}")
                 return "lost"
-        deadline = min(self.deadline, started + self.limits.cell_timeout)
+        deadline = min(self.deadline, self._cell_deadline)
         t0 = time.monotonic()
         verdict = await asyncio.to_thread(self.examiner.run_cell, index, deadline)
         self.outcome.cells_seconds += time.monotonic() - t0
@@ -199,8 +536,10 @@ class _Run:
         while True:
             client, kernel_kwargs = self._client(attempt)
             t_start = time.monotonic()
+            started, finished, current = False, False, position
             try:
                 async with client.async_setup_kernel(**kernel_kwargs):
+                    started = True
                     outcome.startup_seconds += time.monotonic() - t_start
                     replay = [i for i in code_cells if i < position and i not in skip]
                     todo = replay + [i for i in code_cells if i >= position]
@@ -208,6 +547,7 @@ class _Run:
                     for index in todo:
                         if index in skip:
                             continue
+                        current = max(current, index)
                         result = await self._execute_cell(client, index)
                         if result == "ok":
                             continue
@@ -215,14 +555,16 @@ class _Run:
                             for j in code_cells:
                                 if j >= index and j not in skip:
                                     _mark(self.nb.cells[j], "timeout", "not run: the notebook used up its "
-                                          f"{self.limits.notebook_timeout:.0f} s time budget")
+                                          f"{self.budget:.0f} s time budget")
                             outcome.status = "timeout"
-                            outcome.message = f"the notebook ran out of its {self.limits.notebook_timeout:.0f} s budget"
+                            outcome.message = f"the notebook ran out of its {self.budget:.0f} s budget"
                             break
                         if result == "lost":  # the examiner stopped a call that never returned
                             skip.add(index)
                         elif result == "timeout":
-                            msg = f"this cell ran longer than {client.timeout} s (an endless loop?) and was stopped"
+                            msg = (f"this cell ran longer than {self._last_limit:.3g} s (an endless loop?) and was stopped"
+                                   + (f"; earlier cells had used most of the notebook's {self.budget:.0f} s time budget"
+                                      if self._squeezed else ""))
                             _mark(self.nb.cells[index], "timeout", msg)
                             skip.add(index)
                             if await self._interrupt(client):
@@ -233,10 +575,18 @@ class _Run:
                             skip.add(index)
                         broke_at = index
                         break
+                    finished = True
             except (RuntimeError, TimeoutError, OSError) as exc:
-                if attempt == 0 and position == 0:
+                if attempt == 0 and not started:
                     outcome.status, outcome.message = "error", f"the kernel could not start: {exc}"
-                broke_at = None
+                    broke_at = None
+                elif not finished:  # every cell not run yet gets the real reason
+                    why = (f"not run: the kernel could not be restarted after the failure above: {exc}"
+                           if not started else f"not run: the kernel stopped answering: {exc}")
+                    for j in code_cells:
+                        if j >= current and j not in skip:
+                            _mark(self.nb.cells[j], "error", why)
+                    broke_at = None
             self._close_examiner()
             self._reap(client)
             if broke_at is None or outcome.status != "ok":

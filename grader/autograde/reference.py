@@ -2,7 +2,8 @@
 
 Computed by running the source notebook through the same executor as the students',
 checked to pass every test (a failing reference is an authoring bug, reported as
-such), and cached per source notebook content.
+such), and cached per source notebook content, with how long each cell and the whole
+notebook took: students' time limits derive from those (:mod:`grader.sandbox.limits`).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from grader.autograde.verdict import Record, failing_tests, reference_records
 from grader.examiner.session import ExaminerSession, uses_examiner
 from grader.checks.encoding import decode, encode
 from grader.sandbox import bwrap
-from grader.sandbox.limits import Limits
+from grader.sandbox.limits import Limits, ReferenceTimes
 
 
 class ReferenceFailure(CourseError):
@@ -46,6 +47,12 @@ def from_json(data: dict) -> dict[str, list[Record]]:
 def compute(source: nbformat.NotebookNode, notebook: str, files_dir: Path | None,
             limits: Limits, sandbox: SandboxConfig) -> dict[str, list[Record]]:
     """Run the source notebook and return its records; raise when any test fails."""
+    return compute_timed(source, notebook, files_dir, limits, sandbox)[0]
+
+
+def compute_timed(source: nbformat.NotebookNode, notebook: str, files_dir: Path | None,
+                  limits: Limits, sandbox: SandboxConfig) -> tuple[dict[str, list[Record]], ReferenceTimes]:
+    """:func:`compute`, and how long each cell and the whole run took."""
     nb = assemble(source, source)
     with tempfile.TemporaryDirectory(prefix="grader-ref-") as tmp:
         work = Path(tmp) / "work"
@@ -55,7 +62,8 @@ def compute(source: nbformat.NotebookNode, notebook: str, files_dir: Path | None
             work.mkdir()
         Path(tmp).chmod(0o755)
         bwrap.prepare_dir(work, sandbox.slot)
-        examiner = ExaminerSession.factory(source, nb, []) if uses_examiner(source) else None
+        examiner = (ExaminerSession.factory(source, nb, [], {f.name: f.read_bytes() for f in sorted(work.glob('*.py'))})
+                    if uses_examiner(source) else None)
         outcome = execute(nb, work, limits, sandbox, examiner=examiner)
     failures = [f"{gid}: {v.points:g}/{v.max_points:g} {v.message}"[:300]
                 for gid, v in outcome.verdicts.items() if v.status != "passed"]
@@ -66,27 +74,34 @@ def compute(source: nbformat.NotebookNode, notebook: str, files_dir: Path | None
             f"the reference solution of {notebook} does not pass its own tests "
             f"({outcome.message or 'test cells failed'}): " + " | ".join(failures[:5])
         )
-    return reference_records(outcome.notebook)
+    return reference_records(outcome.notebook), ReferenceTimes(dict(outcome.cell_times), outcome.seconds)
 
 
 def load_or_compute(cache_dir: Path, assignment: str, notebook: str, source_path: Path,
                     limits: Limits, sandbox: SandboxConfig, log: Any = print) -> dict[str, list[Record]]:
     """Cached :func:`compute`, keyed by the source notebook's content and the grader version."""
+    return load_or_compute_timed(cache_dir, assignment, notebook, source_path, limits, sandbox, log)[0]
+
+
+def load_or_compute_timed(cache_dir: Path, assignment: str, notebook: str, source_path: Path, limits: Limits,
+                          sandbox: SandboxConfig, log: Any = print) -> tuple[dict[str, list[Record]], ReferenceTimes]:
+    """Cached :func:`compute_timed`: ``{"records": ..., "times": {"cells": {key: s}, "notebook": s}}``."""
     text = source_path.read_text(encoding="utf-8")
     key = fingerprint(text)
     cache = cache_dir / assignment / f"{notebook}.{key}.json"
     if cache.exists():
         try:
-            return from_json(json.loads(cache.read_text()))
-        except (ValueError, KeyError, TypeError):
-            pass
+            data = json.loads(cache.read_text())
+            return from_json(data["records"]), ReferenceTimes.from_dict(data["times"])
+        except (ValueError, KeyError, TypeError, AttributeError):
+            pass  # unreadable, or from a grader that did not time the reference: run it again
     log(f"running the reference solution of {assignment}/{notebook} (once per change of the source)")
-    records = compute(nbformat.reads(text, as_version=4), notebook, source_path.parent, limits, sandbox)
+    records, times = compute_timed(nbformat.reads(text, as_version=4), notebook, source_path.parent, limits, sandbox)
     cache.parent.mkdir(parents=True, exist_ok=True)
     for old in cache.parent.glob(f"{notebook}.*.json"):
         old.unlink()
-    cache.write_text(json.dumps(to_json(records)))
-    return records
+    cache.write_text(json.dumps({"records": to_json(records), "times": times.as_dict()}))
+    return records, times
 
 
-__all__ = ["ReferenceFailure", "compute", "load_or_compute"]
+__all__ = ["ReferenceFailure", "compute", "compute_timed", "load_or_compute", "load_or_compute_timed"]

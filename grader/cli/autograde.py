@@ -8,6 +8,13 @@ from grader.cli.common import add_course_dir, course
 from grader.sandbox.limits import Limits
 
 
+def _seconds(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"a time limit must be positive, not {text}")
+    return value
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "autograde", help="grade every submission under submitted/<student>/ASSIGNMENT/",
@@ -24,8 +31,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--serial", action="store_true", help="grade one by one in this process (debugging)")
     p.add_argument("--sandbox", choices=["auto", "on", "off"], default="auto",
                    help="isolate student code with bubblewrap (default: when installed)")
-    p.add_argument("--cell-timeout", type=float, default=Limits.cell_timeout, metavar="SECONDS")
-    p.add_argument("--notebook-timeout", type=float, default=Limits.notebook_timeout, metavar="SECONDS")
+    p.add_argument("--cell-timeout", type=_seconds, default=None, metavar="SECONDS",
+                   help="time limit per cell (default: calibrated from the reference solution's run, "
+                        "see docs/AUTHORING.md, or c.GraderLimits.cell_timeout in nbgrader_config.py)")
+    p.add_argument("--notebook-timeout", type=_seconds, default=None, metavar="SECONDS",
+                   help="time budget per notebook (default: calibrated, or c.GraderLimits.notebook_timeout)")
     p.add_argument("--memory", type=int, default=Limits.memory_mb, metavar="MIB",
                    help="memory limit per notebook")
     p.add_argument("--quiet", action="store_true", help="no progress bar and no grade table")

@@ -3,11 +3,13 @@
 Time limits are calibrated from the reference solution's run (``docs/AUTHORING.md``,
 "Time limits"): a cell may run ``max(cell_floor, cell_factor x`` the reference's time for
 that cell``)``, the notebook ``max(notebook_floor, notebook_factor x`` the reference's whole
-run``)``. A cell never eats into the time reserved for the cells after it
-(``reserve_factor x`` their reference times), so a function that loops forever costs the
-cells that call it, not the rest of the notebook. A fixed ``cell_timeout`` or
-``notebook_timeout`` (``grader autograde --cell-timeout/--notebook-timeout`` or
-``c.GraderLimits`` in ``nbgrader_config.py``) overrides the calibration.
+run``)``. The visible and the hidden part (the examiner's calls) of an examined test cell are
+timed and limited apart. A cell never eats into the time reserved for the cells after it
+(``reserve_factor x`` their reference times ``+ reserve_seconds``), and once a cell has run out of
+time the cells after it get ``max(after_timeout_floor, after_timeout_factor x`` reference``)``: a
+function that loops forever costs the cells that call it, not the rest of the notebook. A fixed
+``cell_timeout`` or ``notebook_timeout`` (``grader autograde --cell-timeout/--notebook-timeout``
+or ``c.GraderLimits`` in ``nbgrader_config.py``) overrides the calibration.
 
 Output is capped per cell and per notebook while it streams in
 (:mod:`grader.autograde.execute`): the head and the tail are kept and the middle is
@@ -29,14 +31,17 @@ class TimePolicy:
     """How time limits derive from the reference run (seconds, and factors of the reference's times)."""
 
     cell_floor: float = 10.0
-    cell_factor: float = 10.0
+    cell_factor: float = 20.0
     notebook_floor: float = 60.0
     notebook_factor: float = 5.0
     reserve_factor: float = 2.0
     reserve_seconds: float = 0.5  # on top: what stopping a cell costs
+    after_timeout_floor: float = 1.0  # once a cell of the notebook has run out of time, for the cells after it
+    after_timeout_factor: float = 5.0
 
     def __post_init__(self) -> None:
-        for name in ("cell_floor", "cell_factor", "notebook_floor", "notebook_factor"):
+        for name in ("cell_floor", "cell_factor", "notebook_floor", "notebook_factor", "after_timeout_floor",
+                     "after_timeout_factor"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name} must be positive, not {getattr(self, name)!r}")
         for name in ("reserve_factor", "reserve_seconds"):
@@ -79,14 +84,21 @@ class Limits:
     def calibrated(self) -> bool:
         return self.reference is not None and bool(self.reference.cells)
 
-    def cell_limit(self, key: str | None) -> float:
-        """The time limit of the cell with ``key`` (``None`` or unknown: a cell the reference has not)."""
+    def cell_limit(self, key: str | None, after_timeout: bool = False) -> float:
+        """The time limit of the cell with ``key`` (``None`` or unknown: a cell the reference has not).
+
+        ``after_timeout``: an earlier cell of the notebook ran out of time, so this one is likely to
+        loop too (a function called by many test cells): ``max(after_timeout_floor, after_timeout_factor x
+        reference)``.
+        """
         if self.cell_timeout is not None:
             return float(self.cell_timeout)
         if not self.calibrated:
             return UNCALIBRATED_CELL
         p, cells = self.policy, self.reference.cells  # type: ignore[union-attr]
         ref = cells[key] if key in cells else max(cells.values())
+        if after_timeout:
+            return max(p.after_timeout_floor, p.after_timeout_factor * ref)
         return max(p.cell_floor, p.cell_factor * ref)
 
     def notebook_budget(self) -> float:

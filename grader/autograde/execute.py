@@ -1,10 +1,12 @@
 """Run a notebook cell by cell in a (sandboxed) kernel, surviving loops, crashes and kills.
 
-Each cell gets a time limit and the whole notebook a wall-clock budget. When a cell
-times out and the kernel cannot be interrupted, or the kernel dies (``os._exit``, a
-segfault, the memory limit), the cell is marked, a fresh kernel is started, the
-earlier cells are replayed without the offending one, and grading goes on, so one
-broken function does not cost the marks of the others.
+Each cell gets a time limit and the whole notebook a wall-clock budget, calibrated from the
+reference solution's run (:mod:`grader.sandbox.limits`), and what cells print or display is
+capped while it streams in (:class:`CappedClient`). When a cell times out and the kernel
+cannot be interrupted, or the kernel dies (``os._exit``, a segfault, the memory limit), the
+cell is marked, a fresh kernel is started, the earlier cells are replayed without the
+offending one, and grading goes on, so one broken function does not cost the marks of the
+others.
 """
 
 from __future__ import annotations
@@ -173,8 +175,8 @@ class CappedClient(NotebookClient):
     Each cell keeps its first ``cell_cap * 3/4`` characters of output as they arrive and a
     rolling tail of ``cell_cap / 4``; what falls between is counted and dropped, and
     :meth:`finish_cell` puts a line "… 973 MB of output cut …" between head and tail. The
-    notebook as a whole holds at most ``notebook_cap``. Errors (trimmed) and, in test cells,
-    records are always kept: verdicts need them.
+    notebook as a whole holds at most ``notebook_cap``. A cell's first error (trimmed) and, in
+    test cells, records are kept past the caps: verdicts need them.
     """
 
     def __init__(self, nb: nbformat.NotebookNode, km: Any = None, *, cell_cap: int, notebook_cap: int,

@@ -186,6 +186,8 @@ class KernelBridge(Bridge):
     def _send(self, req: dict, timeout: float) -> dict:
         if self.lost:
             raise BridgeTimeout(0, lost=True)
+        if time.monotonic() >= self.deadline:  # no time left: do not start what would be interrupted at once
+            raise BridgeTimeout(0, lost=False)
         code = f"__import__('grader.examiner.agent', fromlist=['serve']).serve({json.dumps(req)!r})"
         msg_id = self.kc.execute(code, silent=True, store_history=False, allow_stdin=False)
         limit = min(timeout, max(0.0, self.deadline - time.monotonic()))

@@ -19,19 +19,10 @@ import pytest
 from grader.autograde.engine import autograde
 from grader.notebooks import cells
 from tests.conftest import ROOT, make_course, submit
+from tests.variants.convolution import VARIANTS as CONVOLUTION_VARIANTS
 
-WRONG = '''
-def my_convolution(input_numpy, kernel_numpy):
-    batch, channels, height, width = input_numpy.shape
-    n_filters, _, kh, kw = kernel_numpy.shape
-    out = np.zeros((batch, n_filters, height - kh + 1, width - kw + 1))
-    for b in range(batch):
-        for o in range(n_filters):
-            for i in range(height - kh + 1):
-                for j in range(width - kw + 1):
-                    out[b, o, i, j] = np.sum(input_numpy[b, 0, i:i + kh, j:j + kw] * kernel_numpy[o, 0])
-    return out
-'''
+# The wrong answer every attack carries: the catalogue's convolution that reads only the first input channel.
+WRONG = next(v.source for v in CONVOLUTION_VARIANTS if v.name == "only_first_channel")
 WRONG_VEC = '''
 def my_convolution_vectorized(input_numpy, kernel_numpy):
     return my_convolution(input_numpy, kernel_numpy)

@@ -18,9 +18,10 @@ from pathlib import Path
 
 from grader import secrecy
 from grader.export import pdf as P
-from grader.export.report import CellResult, Submission, load_submissions
+from grader.export.report import Submission, load_submissions
 from grader.notebooks import cells as C
 from grader.notebooks.io import NotebookError, read_notebook
+from grader.results.model import CellResult
 
 CDN_MATHJAX = P.CDN_MATHJAX  # the HTML pages are read in the students' browsers
 

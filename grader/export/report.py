@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.results import store as results_store
-from grader.results.model import FAILURES, CellResult, Status, SubmissionResult  # noqa: F401 - CellResult: for feedback
+from grader.results.model import FAILURES, Status, SubmissionResult
 
 PASS = Status.PASSED
 

@@ -75,10 +75,15 @@ class PeakMemory:
     """Samples the memory of this process and its descendants (the Dask workers) every ``interval``
     seconds, leaving out sandboxed processes (the students' kernels, which have their own memory limit).
     ``peak`` is the largest sum of resident sizes seen (RSS: a library loaded by three processes counts
-    three times), ``peak_pss`` the largest sum of proportional sizes (it counts once), in bytes."""
+    three times), ``peak_pss`` the largest sum of proportional sizes (it counts once), in bytes.
+    ``baseline`` is the first sample (this process before the work starts: inside a test run it already
+    holds what earlier tests imported), so ``peak - baseline`` is what the work itself added;
+    ``largest`` is the most one process grew above its own baseline (a new process from zero)."""
 
     def __init__(self, interval: float = 0.1):
         self.interval, self.peak, self.peak_pss, self.samples = interval, 0, 0, 0
+        self.baseline = self.largest = 0
+        self._start: dict[int, int] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -89,6 +94,7 @@ class PeakMemory:
             if entry.isdigit():
                 procs[int(entry)] = _rss_kb(int(entry))
         rss_total = pss_total = 0
+        largest = 0
         for pid, (uid, _, rss) in procs.items():
             if uid < 0 or bwrap.BASE_UID <= uid <= bwrap.BASE_UID + 1000:
                 continue
@@ -98,6 +104,8 @@ class PeakMemory:
             if p == me and not _sandboxed(pid):
                 rss_total += rss
                 pss_total += _pss_kb(pid)
+                largest = max(largest, rss - self._start.get(pid, 0))
+        self.largest = max(self.largest, largest * 1024)
         return rss_total * 1024, pss_total * 1024
 
     def _sample(self) -> None:
@@ -105,12 +113,19 @@ class PeakMemory:
         self.peak, self.peak_pss = max(self.peak, rss), max(self.peak_pss, pss)
         self.samples += 1
 
+    @property
+    def added(self) -> int:
+        """The largest RSS the work added on top of the baseline, in bytes."""
+        return max(0, self.peak - self.baseline)
+
     def _run(self) -> None:
         while not self._stop.is_set():
             self._sample()
             self._stop.wait(self.interval)
 
     def __enter__(self) -> "PeakMemory":
+        self._start = {os.getpid(): _rss_kb(os.getpid())[2]}
+        self.baseline, self.largest = self._total()[0], 0
         self._thread.start()
         return self
 

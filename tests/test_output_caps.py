@@ -3,7 +3,7 @@
 The cap itself (:class:`grader.autograde.execute.CappedClient`) is checked message by message,
 without a kernel; then a submission that prints about 1 GB in a loop is graded with the
 sandbox on: its autograded notebook stays under 5 MB, its other cells keep their marks, and
-the grader's processes stay under 1.5 GB.
+the memory grading adds stays under 1.5 GB, no grader process growing past 1 GB.
 """
 
 from __future__ import annotations

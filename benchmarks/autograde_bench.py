@@ -136,14 +136,16 @@ class PeakMemory:
 
 
 def _sandboxed(pid: int) -> bool:
-    """A process inside a sandbox (bwrap and what it runs), or an unsandboxed kernel."""
+    """A process inside a sandbox (bwrap and what it runs, warm-kernel templates included), or an
+    unsandboxed kernel."""
     try:
         with open(f"/proc/{pid}/cmdline", "rb") as f:
             argv = f.read().split(b"\0")
     except OSError:
         return True
     name = os.path.basename(argv[0].decode(errors="replace")) if argv and argv[0] else ""
-    return name in {"bwrap", "setpriv", "prlimit"} or b"ipykernel_launcher" in argv
+    return (name in {"bwrap", "setpriv", "prlimit"} or b"ipykernel_launcher" in argv
+            or b"grader.sandbox.zygote" in argv)
 
 
 def build_batch(course, assignment: str, n: int, flood_mb: int) -> dict[str, str]:

@@ -18,11 +18,13 @@ import pytest
 
 from grader.autograde.engine import autograde
 from grader.notebooks import cells
+from grader.notebooks.io import read_notebook
 from tests.conftest import ROOT, make_course, submit
 from tests.variants.convolution import VARIANTS as CONVOLUTION_VARIANTS
 
 # The wrong answer every attack carries: the catalogue's convolution that reads only the first input channel.
-WRONG = next(v.source for v in CONVOLUTION_VARIANTS if v.name == "only_first_channel")
+WRONG = next(v for v in CONVOLUTION_VARIANTS if v.name == "only_first_channel").source_for(
+    read_notebook(ROOT / "source" / "convolution" / "convolution.ipynb"))
 WRONG_VEC = '''
 def my_convolution_vectorized(input_numpy, kernel_numpy):
     return my_convolution(input_numpy, kernel_numpy)
@@ -247,7 +249,7 @@ def _wrong_submission(assignment: str):
 
     variant = next(v for v in importlib.import_module(f"tests.variants.{assignment}").VARIANTS if not v.correct)
     source = nbformat.read(ROOT / "source" / assignment / f"{variant.notebook}.ipynb", as_version=4)
-    target = next((n.name for n in ast.parse(variant.source).body
+    target = next((n.name for n in ast.parse(variant.source_for(source)).body
                    if isinstance(n, (ast.FunctionDef, ast.ClassDef))), "")  # "": the variant defines values
     return variant.notebook, json.loads(nbformat.writes(apply(source, variant))), variant.cell, target
 

@@ -17,7 +17,7 @@ from grader.autograde.store import GradebookWriter, store
 from grader.autograde.worker import Task, grade_submission
 from grader.course import Course, CourseError
 from grader.release.generate import ensure_in_gradebook
-from grader.sandbox import bwrap
+from grader.sandbox import bwrap, warm
 from grader.sandbox.limits import Limits, ReferenceTimes, TimePolicy
 
 CONFIG_SECTION = "GraderLimits"  # c.GraderLimits.cell_timeout = 30 etc. in nbgrader_config.py
@@ -90,7 +90,8 @@ def reference_here(cache_dir: Path, assignment: str, notebook: str, source: Path
 
 
 def build_tasks(course: Course, assignment: str, todo: list[planning.Planned], limits: Limits,
-                sandbox: bool, log: Callable = print, run_reference: ReferenceRunner = reference_here) -> list[Task]:
+                sandbox: bool, log: Callable = print, run_reference: ReferenceRunner = reference_here,
+                warm_kernels: bool = True) -> list[Task]:
     env = {"COURSE_DATA": str(course.data.resolve()), "NBGRADER_EXECUTION": "autograde"}
     readonly = readonly_paths(course)
     config = SandboxConfig(enabled=sandbox, readonly=[Path(p) for p in readonly], env=env)
@@ -111,10 +112,12 @@ def build_tasks(course: Course, assignment: str, todo: list[planning.Planned], l
             log(f"{assignment}/{name}: {limits.with_reference(times).describe()}"
                 + (f" (reference run: {times.notebook:.1f} s)" if ran else ""))
     release_files = _release_files(course, assignment)
+    helpers = {Path(f).parts[0].removesuffix(".py") for f in release_files}
+    preload = warm.preload_for([json.loads(s) for s in sources.values()], helpers) if warm_kernels else ()
     return [Task(student=p.student, assignment=assignment, fingerprint=p.fingerprint,
                  files=planning.submission_files(p.folder), sources=sources, releases=releases,
                  release_files=release_files, references=references, limits=limits, sandbox=sandbox,
-                 readonly=readonly, env=env)
+                 readonly=readonly, env=env, warm=warm_kernels, preload=preload)
             for p in todo]
 
 
@@ -195,8 +198,11 @@ def _dask(tasks: list[Task], client) -> Iterator[dict]:
 def autograde(course: Course, assignment: str, *, students: list[str] | None = None, force: bool = False,
               backend: str = "dask", scheduler: str | None = None, workers: int | None = None,
               sandbox: str = "auto", limits: Limits | None = None, progress: bool = True,
-              log: Callable = print) -> Summary:
-    """Grade every submission of ``assignment`` that is new or changed (all with ``force``)."""
+              log: Callable = print, warm_kernels: bool = True) -> Summary:
+    """Grade every submission of ``assignment`` that is new or changed (all with ``force``).
+
+    ``warm_kernels``: fork each sandboxed kernel from a per-worker template that has the notebooks'
+    imports done (:mod:`grader.sandbox.warm`); off, every kernel starts cold."""
     start = time.monotonic()
     course.check_assignments([assignment])
     summary = Summary(assignment)
@@ -216,7 +222,8 @@ def autograde(course: Course, assignment: str, *, students: list[str] | None = N
     try:
         # On a remote scheduler, workers need not share autograded/: the reference runs (and is cached) here.
         runner = _reference_on(client) if cluster is not None else reference_here
-        tasks = build_tasks(course, assignment, todo, limits, use_sandbox, log=log, run_reference=runner)
+        tasks = build_tasks(course, assignment, todo, limits, use_sandbox, log=log, run_reference=runner,
+                            warm_kernels=warm_kernels)
         summary.reference_seconds = time.monotonic() - t0
         stream = _serial(tasks) if client is None else _dask(tasks, client)
         bar = _progress(len(tasks), assignment, progress)

@@ -15,6 +15,7 @@ import asyncio
 import copy
 import hashlib
 import json
+import logging
 import os
 import shutil
 import subprocess
@@ -38,9 +39,10 @@ from grader.checks.record import MIMETYPE as RECORD_MIMETYPE
 from grader.notebooks.cells import grade_id, is_test, source_text
 from grader.examiner.session import CellVerdict, ExaminerSession, is_examined, split_test
 from grader.sandbox import bwrap
-from grader.sandbox.kernel import SandboxedKernelManager
+from grader.sandbox.kernel import SandboxedKernelManager, WarmKernelManager
 from grader.sandbox.limits import Limits, ReferenceTimes, cut_line
 
+log = logging.getLogger(__name__)
 # Makes the examiner for one kernel from its connection info (None: hidden tests run in the kernel).
 ExaminerFactory = Callable[[dict], ExaminerSession]
 
@@ -63,6 +65,7 @@ class SandboxConfig:
     readonly: list[Path] = field(default_factory=list)
     slot: int = 0
     env: dict[str, str] = field(default_factory=dict)
+    template: Any = None  # a warm-kernel template (grader.sandbox.warm) to fork kernels from, if any
 
 
 @dataclass
@@ -81,6 +84,7 @@ class Outcome:
     output_cut: int = 0  # characters of output cut by the caps
     prime_seconds: float = 0.0  # the kernel-side cap and the examiner's agent, before the first cell
     examiner_start_seconds: float = 0.0  # starting examiners (connecting, loading the reference)
+    warm_kernels: int = 0  # kernels forked from a warm template (the others started cold)
 
 
 def _mark(cell: Any, status: str, message: str) -> None:
@@ -369,7 +373,9 @@ class _Run:
         for (i, _), reserve in reversed(list(zip(parts, limits.reserves([k for _, k in parts])))):
             self.reserved_after[i] = reserved
             reserved += reserve
-        self.ipc_root = Path(tempfile.mkdtemp(prefix="grader-ipc-"))
+        self.template = sandbox.template if sandbox.enabled else None
+        self.ipc_root = Path(tempfile.mkdtemp(prefix="grader-ipc-",
+                                              dir=self.template.ipc_base if self.template else None))
         self.ipc_root.chmod(0o755)
         self.outcome = Outcome(nb)
 
@@ -377,11 +383,13 @@ class _Run:
         if not self.sandbox.enabled:
             from jupyter_client.manager import AsyncKernelManager
             return AsyncKernelManager(kernel_name="python3")
-        ipc = self.ipc_root / f"k{attempt}"
+        ipc = self.ipc_root / f"k{attempt}{'w' if self.template else 'c'}"
         ipc.mkdir()
         bwrap.prepare_dir(ipc, self.sandbox.slot)
         spec = bwrap.SandboxSpec(workdir=self.workdir, ipc_dir=ipc, readonly=self.sandbox.readonly,
                                  slot=self.sandbox.slot, limits=self.limits, env=self.sandbox.env)
+        if self.template is not None:
+            return WarmKernelManager(spec, self.template)
         return SandboxedKernelManager(spec)
 
     def _client(self, attempt: int) -> tuple[NotebookClient, dict]:
@@ -542,6 +550,7 @@ class _Run:
             try:
                 async with client.async_setup_kernel(**kernel_kwargs):
                     started = True
+                    outcome.warm_kernels += isinstance(client.km, WarmKernelManager)
                     outcome.startup_seconds += time.monotonic() - t_start
                     replay = [i for i in code_cells if i < position and i not in skip]
                     todo = replay + [i for i in code_cells if i >= position]
@@ -579,6 +588,11 @@ class _Run:
                         break
                     finished = True
             except (RuntimeError, TimeoutError, OSError) as exc:
+                if not started and self.template is not None:  # warm kernels are only faster: go cold
+                    log.warning("a warm kernel did not start (%s); starting a cold one", exc)
+                    self.template = None
+                    self._reap(client)
+                    continue
                 if attempt == 0 and not started:
                     outcome.status, outcome.message = "error", f"the kernel could not start: {exc}"
                     broke_at = None

@@ -17,7 +17,7 @@ from grader.autograde.verdict import judge_notebook, missing_notebook
 from grader.examiner.session import ExaminerSession, student_cells, uses_examiner
 from grader.examiner.tamper import review_message, scan
 from grader.notebooks.io import NotebookError, parse_notebook
-from grader.sandbox import bwrap
+from grader.sandbox import bwrap, warm
 from grader.sandbox.limits import Limits
 
 MAX_SUBMISSION_BYTES = 64 * 1024 * 1024
@@ -40,6 +40,8 @@ class Task:
     readonly: list[str] = field(default_factory=list)
     env: dict[str, str] = field(default_factory=dict)
     examiner: bool = True  # False only for measuring its cost: hidden tests then run in the kernel
+    warm: bool = True  # fork kernels from a template that has the notebooks' imports done (grader.sandbox.warm)
+    preload: tuple[str, ...] = ()  # what that template imports
 
 
 def _slot() -> int:
@@ -93,7 +95,9 @@ def grade_submission(task: Task, slot: int | None = None) -> dict:
             result["notebooks"].append(entry)
             continue
         nb = assemble(source, student, release)
-        with tempfile.TemporaryDirectory(prefix="grader-sub-") as tmp:
+        sandbox.template = _template(task, slot)
+        base = sandbox.template.work_base if sandbox.template else None
+        with tempfile.TemporaryDirectory(prefix="grader-sub-", dir=base) as tmp:
             work = Path(tmp) / "work"
             work.mkdir()
             Path(tmp).chmod(0o755)
@@ -116,6 +120,7 @@ def grade_submission(task: Task, slot: int | None = None) -> dict:
         entry["cells_seconds"] = round(outcome.cells_seconds, 3)
         entry["startup_seconds"] = round(outcome.startup_seconds, 3)
         entry["kernel_restarts"] = outcome.restarts
+        entry["warm_kernels"] = outcome.warm_kernels
         if outcome.status == "error":
             entry.update(status="error", message=outcome.message)
             entry["cells"] = [c.as_dict() for c in missing_notebook(source, name, "error", outcome.message)]
@@ -145,6 +150,20 @@ def grade_submission(task: Task, slot: int | None = None) -> dict:
             result["message"] = "; ".join(m for m in (result["message"], skip_note) if m)
     result["seconds"] = round(time.monotonic() - started, 3)
     return result
+
+
+def _template(task: Task, slot: int) -> warm.KernelTemplate | None:
+    """The warm-kernel template for this task on this worker, or None for a cold kernel."""
+    if not (task.sandbox and task.warm):
+        return None
+    lim = task.limits
+    key = warm.TemplateKey(slot=slot, readonly=tuple(task.readonly), env=tuple(sorted(task.env.items())),
+                           preload=task.preload, memory_mb=lim.memory_mb, max_processes=lim.max_processes,
+                           max_file_mb=lim.max_file_mb)
+    template = warm.template_for(key)
+    if template is None or warm.shadows(list(task.files), template.preloaded):
+        return None
+    return template
 
 
 def _over_cap(task: Task) -> list[str]:

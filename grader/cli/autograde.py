@@ -31,6 +31,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--serial", action="store_true", help="grade one by one in this process (debugging)")
     p.add_argument("--sandbox", choices=["auto", "on", "off"], default="auto",
                    help="isolate student code with bubblewrap (default: when installed)")
+    p.add_argument("--cold-kernels", action="store_true",
+                   help="start every kernel afresh instead of forking it from a warm template per worker "
+                        "(slower; warm kernels are isolated alike, see docs/EXAMINER.md)")
     p.add_argument("--cell-timeout", type=_seconds, default=None, metavar="SECONDS",
                    help="time limit per cell (default: calibrated from the reference solution's run, "
                         "see docs/AUTHORING.md, or c.GraderLimits.cell_timeout in nbgrader_config.py)")
@@ -54,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
     summary = autograde(c, args.assignment, students=args.students, force=args.force,
                         backend="serial" if args.serial else "dask", scheduler=args.scheduler,
                         workers=args.workers, sandbox=args.sandbox, limits=limits,
-                        progress=not args.quiet)
+                        progress=not args.quiet, warm_kernels=not args.cold_kernels)
     for line in summary.lines():
         print(line)
     if not args.quiet:

@@ -143,23 +143,30 @@ def sandbox_env(spec: SandboxSpec) -> dict[str, str]:
     return env
 
 
-def command(argv: list[str], spec: SandboxSpec, extra_rlimits: Mapping[str, int] | None = None) -> list[str]:
+def command(argv: list[str], spec: SandboxSpec, extra_rlimits: Mapping[str, int] | None = None,
+            template: bool = False) -> list[str]:
     """Wrap ``argv`` so that it runs inside the sandbox described by ``spec``.
 
-    ``extra_rlimits`` adds ``prlimit`` limits by name, e.g. ``{"as": bytes}``.
+    ``extra_rlimits`` adds ``prlimit`` limits by name, e.g. ``{"as": bytes}``. ``template``: the
+    warm-kernel template (:mod:`grader.sandbox.zygote`), which stays root inside the sandbox with the
+    capability to mount (it drops every capability in each kernel it forks); ``root`` mode only.
     """
     bwrap = bwrap_path()
     if not bwrap:
         raise SandboxUnavailable(MISSING)
     lim = spec.limits
     mode = sandbox_mode()
+    if template and mode != "root":
+        raise SandboxUnavailable("a kernel template needs bubblewrap running as root")
     outer: list[str] = []  # before bwrap
     inner: list[str] = []  # inside the sandbox, before the resource limits
     if mode == "uid":
         outer = [*_drop_to(spec.uid()), "--"]
-    if mode == "root":
+    if mode == "root" and not template:
         inner = [*_drop_to(spec.uid()), "--inh-caps=-all", "--bounding-set=-all", "--"]
     unshare = ROOT_UNSHARE if mode == "root" else ["--unshare-all"]
+    if template:
+        unshare = [*unshare, "--cap-add", "CAP_SYS_ADMIN"]
     cmd = [*outer, bwrap, *unshare, "--die-with-parent", "--new-session"]
     for d in SYSTEM_DIRS:
         cmd += ["--ro-bind-try", d, d]
@@ -189,7 +196,7 @@ def command(argv: list[str], spec: SandboxSpec, extra_rlimits: Mapping[str, int]
     for key, value in sandbox_env(spec).items():
         cmd += ["--setenv", key, value]
     rlimits = {"fsize": lim.max_file_mb * 1024 * 1024, "core": 0}
-    if os.geteuid() == 0:
+    if os.geteuid() == 0 and not template:  # a template's kernels set it for their own uid
         rlimits["nproc"] = lim.max_processes
     rlimits.update(extra_rlimits or {})
     limits = ["prlimit", *(f"--{name}={value}" for name, value in rlimits.items()), "--"]

@@ -26,6 +26,18 @@ class CgroupSet:
         """Shell text that moves the current shell (and so its children) into the cgroups."""
         return "".join(f"echo $$ > {f} && " for f in self.procs_files)
 
+    def set_memory_mb(self, memory_mb: int) -> None:
+        """Change the memory limit (the cgroup's processes stay)."""
+        limit = str(memory_mb * 1024 * 1024)
+        if self.memory:
+            with contextlib.suppress(OSError):  # memsw must stay >= the limit: order matters
+                (self.memory / "memory.memsw.limit_in_bytes").write_text(limit)
+            (self.memory / "memory.limit_in_bytes").write_text(limit)
+            with contextlib.suppress(OSError):
+                (self.memory / "memory.memsw.limit_in_bytes").write_text(limit)
+        if self.unified:
+            (self.unified / "memory.max").write_text(limit)
+
     def kill_all(self) -> None:
         """SIGKILL every process still in the cgroups."""
         for _ in range(100):

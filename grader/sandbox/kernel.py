@@ -16,7 +16,10 @@ from jupyter_client.manager import AsyncKernelManager
 
 from grader.sandbox import bwrap, cgroups
 
-KERNEL_ARGV = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+# No history database: a graded kernel needs none (``In``/``Out`` stay), and IPython's history-saving
+# thread would be restarted after a student's os.fork(), which fails once the process limit is reached.
+KERNEL_ARGS = ["-f", "{connection_file}", "--HistoryManager.enabled=False"]
+KERNEL_ARGV = [sys.executable, "-m", "ipykernel_launcher", *KERNEL_ARGS]
 
 
 class SandboxedKernelManager(AsyncKernelManager):
@@ -77,3 +80,30 @@ class SandboxedKernelManager(AsyncKernelManager):
             with contextlib.suppress(Exception):
                 proc.wait(timeout=5)
 
+
+
+class WarmKernelManager(SandboxedKernelManager):
+    """Forks its kernel from a :class:`~grader.sandbox.warm.KernelTemplate` instead of starting one.
+
+    ``spec.workdir`` and ``spec.ipc_dir`` must lie under the template's bases. The kernel's
+    memory and process limits are those of the template's cgroup (one kernel at a time per template).
+    """
+
+    def __init__(self, spec: bwrap.SandboxSpec, template: Any, **kwargs: Any):
+        super().__init__(spec, **kwargs)
+        self.template = template
+
+    def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
+        return [a.replace("{connection_file}", self.connection_file) for a in KERNEL_ARGV]  # not run: forked
+
+    async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
+        assert self.provisioner is not None and self.spec.ipc_dir is not None
+        env = bwrap.sandbox_env(self.spec)
+        args = [a.replace("{connection_file}", self.connection_file) for a in KERNEL_ARGS]
+        process = self.template.spawn(self.spec.workdir, self.spec.ipc_dir, args, env)
+        prov: Any = self.provisioner
+        prov.process, prov.pid, prov.pgid = process, process.pid, None
+        self._sandbox_process = process
+        self._reconcile_connection_info(prov.connection_info)
+
+    _launch_kernel = _async_launch_kernel  # type: ignore[assignment]

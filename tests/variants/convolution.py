@@ -1,6 +1,6 @@
 """Buggy and correct versions of the graded functions of ``convolution.ipynb``."""
 
-from tests.variants.variant import Variant
+from tests.variants.variant import Variant, edit
 
 NB = "convolution"
 LOOP = "conv_solution"
@@ -79,105 +79,27 @@ VARIANTS = [
             return out
     """, LOOP_TESTS),
     # ------------------------------------------------------------ my_convolution: buggy
-    Variant(NB, LOOP, "flipped_kernel_true_convolution", False, """
-        def my_convolution(input_numpy, kernel_numpy):
-            B, C, H, W = input_numpy.shape
-            O, _, kh, kw = kernel_numpy.shape
-            flipped = kernel_numpy[:, :, ::-1, ::-1]
-            out = np.zeros((B, O, H - kh + 1, W - kw + 1))
-            for b in range(B):
-                for o in range(O):
-                    for i in range(H - kh + 1):
-                        for j in range(W - kw + 1):
-                            out[b, o, i, j] = np.sum(input_numpy[b, :, i:i + kh, j:j + kw] * flipped[o])
-            return out
-    """, LOOP_TESTS),
-    Variant(NB, LOOP, "off_by_one_output_size", False, """
-        def my_convolution(input_numpy, kernel_numpy):
-            B, C, H, W = input_numpy.shape
-            O, _, kh, kw = kernel_numpy.shape
-            out = np.zeros((B, O, H - kh, W - kw))
-            for b in range(B):
-                for o in range(O):
-                    for i in range(H - kh):
-                        for j in range(W - kw):
-                            out[b, o, i, j] = np.sum(input_numpy[b, :, i:i + kh, j:j + kw] * kernel_numpy[o])
-            return out
-    """, LOOP_TESTS),
-    Variant(NB, LOOP, "only_first_channel", False, """
-        def my_convolution(input_numpy, kernel_numpy):
-            B, C, H, W = input_numpy.shape
-            O, _, kh, kw = kernel_numpy.shape
-            out = np.zeros((B, O, H - kh + 1, W - kw + 1))
-            for b in range(B):
-                for o in range(O):
-                    for i in range(H - kh + 1):
-                        for j in range(W - kw + 1):
-                            out[b, o, i, j] = np.sum(input_numpy[b, 0, i:i + kh, j:j + kw] * kernel_numpy[o, 0])
-            return out
-    """, LOOP_TESTS),
-    Variant(NB, LOOP, "sum_also_over_batch", False, """
-        def my_convolution(input_numpy, kernel_numpy):
-            B, C, H, W = input_numpy.shape
-            O, _, kh, kw = kernel_numpy.shape
-            out = np.zeros((B, O, H - kh + 1, W - kw + 1))
-            for o in range(O):
-                for i in range(H - kh + 1):
-                    for j in range(W - kw + 1):
-                        # sums the window of every image into one number
-                        out[:, o, i, j] = np.sum(input_numpy[:, :, i:i + kh, j:j + kw] * kernel_numpy[o])
-            return out
-    """, LOOP_TESTS),
-    Variant(NB, LOOP, "channels_not_summed_per_filter", False, """
-        def my_convolution(input_numpy, kernel_numpy):
-            B, C, H, W = input_numpy.shape
-            O, _, kh, kw = kernel_numpy.shape
-            out = np.zeros((B, O, H - kh + 1, W - kw + 1))
-            for b in range(B):
-                for o in range(O):
-                    c = o % C  # pairs filter o with a single input channel
-                    for i in range(H - kh + 1):
-                        for j in range(W - kw + 1):
-                            out[b, o, i, j] = np.sum(input_numpy[b, c, i:i + kh, j:j + kw] * kernel_numpy[o, c])
-            return out
-    """, LOOP_TESTS),
-    Variant(NB, LOOP, "output_channels_transposed", False, """
-        def my_convolution(input_numpy, kernel_numpy):
-            B, C, H, W = input_numpy.shape
-            O, _, kh, kw = kernel_numpy.shape
-            out = np.zeros((O, B, H - kh + 1, W - kw + 1))
-            for b in range(B):
-                for o in range(O):
-                    for i in range(H - kh + 1):
-                        for j in range(W - kw + 1):
-                            out[o, b, i, j] = np.sum(input_numpy[b, :, i:i + kh, j:j + kw] * kernel_numpy[o])
-            return out
-    """, LOOP_TESTS),
-    Variant(NB, LOOP, "kh_kw_swapped", False, """
-        def my_convolution(input_numpy, kernel_numpy):
-            B, C, H, W = input_numpy.shape
-            O, _, kw, kh = kernel_numpy.shape  # height and width read the wrong way round
-            out = np.zeros((B, O, H - kh + 1, W - kw + 1))
-            for b in range(B):
-                for o in range(O):
-                    for i in range(H - kh + 1):
-                        for j in range(W - kw + 1):
-                            window = input_numpy[b, :, i:i + kh, j:j + kw]
-                            out[b, o, i, j] = np.sum(window * kernel_numpy[o].reshape(window.shape))
-            return out
-    """, LOOP_TESTS),
-    Variant(NB, LOOP, "float32_accumulator", False, """
-        def my_convolution(input_numpy, kernel_numpy):
-            B, C, H, W = input_numpy.shape
-            O, _, kh, kw = kernel_numpy.shape
-            out = np.zeros((B, O, H - kh + 1, W - kw + 1), dtype=np.float32)
-            for b in range(B):
-                for o in range(O):
-                    for i in range(H - kh + 1):
-                        for j in range(W - kw + 1):
-                            out[b, o, i, j] = np.sum(input_numpy[b, :, i:i + kh, j:j + kw] * kernel_numpy[o])
-            return out
-    """, LOOP_TESTS),
+    edit(NB, LOOP, "flipped_kernel_true_convolution", False,
+         ("kernel_numpy[o])", "kernel_numpy[o, :, ::-1, ::-1])"), tests=LOOP_TESTS),
+    edit(NB, LOOP, "off_by_one_output_size", False,
+         ("height - kh + 1, width - kw + 1", "height - kh, width - kw"), tests=LOOP_TESTS),
+    edit(NB, LOOP, "only_first_channel", False,
+         ("input_numpy[b, :, i", "input_numpy[b, 0, i"), ("kernel_numpy[o])", "kernel_numpy[o, 0])"), tests=LOOP_TESTS),
+    # sums the window of every image into one number
+    edit(NB, LOOP, "sum_also_over_batch", False,
+         ("window = input_numpy[b, :,", "window = input_numpy[:, :,"), tests=LOOP_TESTS),
+    # pairs filter o with a single input channel
+    edit(NB, LOOP, "channels_not_summed_per_filter", False,
+         ("input_numpy[b, :, i", "input_numpy[b, o % channels, i"),
+         ("kernel_numpy[o])", "kernel_numpy[o, o % channels])"), tests=LOOP_TESTS),
+    edit(NB, LOOP, "output_channels_transposed", False,
+         ("np.zeros((batch, n_filters,", "np.zeros((n_filters, batch,"), ("output[b, o, i, j]", "output[o, b, i, j]"),
+         tests=LOOP_TESTS),
+    # height and width read the wrong way round
+    edit(NB, LOOP, "kh_kw_swapped", False,
+         ("kernel_channels, kh, kw =", "kernel_channels, kw, kh ="),
+         ("kernel_numpy[o])", "kernel_numpy[o].reshape(window.shape))"), tests=LOOP_TESTS),
+    edit(NB, LOOP, "float32_accumulator", False, ("dtype=np.float64)", "dtype=np.float32)"), tests=LOOP_TESTS),
     Variant(NB, LOOP, "uses_torch_conv2d", False, """
         def my_convolution(input_numpy, kernel_numpy):
             return torch.conv2d(torch.from_numpy(input_numpy), torch.from_numpy(kernel_numpy)).numpy()
@@ -232,24 +154,11 @@ VARIANTS = [
             return out
     """, VEC_TESTS),
     # ------------------------------------------------------------ my_convolution_vectorized: buggy
-    Variant(NB, VEC, "flipped_kernel", False, """
-        def my_convolution_vectorized(input_numpy, kernel_numpy):
-            kh, kw = kernel_numpy.shape[-2:]
-            win = np.lib.stride_tricks.sliding_window_view(input_numpy, (kh, kw), axis=(2, 3))
-            return np.einsum("bchwpq,ocpq->bohw", win, kernel_numpy[:, :, ::-1, ::-1])
-    """, VEC_TESTS),
-    Variant(NB, VEC, "window_shape_swapped", False, """
-        def my_convolution_vectorized(input_numpy, kernel_numpy):
-            O, C, kh, kw = kernel_numpy.shape
-            win = np.lib.stride_tricks.sliding_window_view(input_numpy, (kw, kh), axis=(2, 3))
-            return np.einsum("bchwpq,ocqp->bohw", win, kernel_numpy)
-    """, VEC_TESTS),
-    Variant(NB, VEC, "first_channel_only", False, """
-        def my_convolution_vectorized(input_numpy, kernel_numpy):
-            kh, kw = kernel_numpy.shape[-2:]
-            win = np.lib.stride_tricks.sliding_window_view(input_numpy[:, 0], (kh, kw), axis=(1, 2))
-            return np.einsum("bhwpq,opq->bohw", win, kernel_numpy[:, 0])
-    """, VEC_TESTS),
+    edit(NB, VEC, "flipped_kernel", False, ("windows, kernel,", "windows, kernel[:, :, ::-1, ::-1],"), tests=VEC_TESTS),
+    edit(NB, VEC, "window_shape_swapped", False,
+         ("(kh, kw), axis", "(kw, kh), axis"), ('"bcijpq,ocpq->boij"', '"bcijpq,ocqp->boij"'), tests=VEC_TESTS),
+    edit(NB, VEC, "first_channel_only", False,
+         ('"bcijpq,ocpq->boij", windows, kernel,', '"bijpq,opq->boij", windows[:, 0], kernel[:, 0],'), tests=VEC_TESTS),
     Variant(NB, VEC, "im2col_column_order_mismatch", False, """
         def my_convolution_vectorized(input_numpy, kernel_numpy):
             B, C, H, W = input_numpy.shape
@@ -260,12 +169,7 @@ VARIANTS = [
             weights = kernel_numpy.transpose(0, 2, 3, 1).reshape(O, -1)               # columns (p, q, c)
             return (cols @ weights.T).reshape(B, oh, ow, O).transpose(0, 3, 1, 2)
     """, VEC_TESTS),
-    Variant(NB, VEC, "output_axes_transposed", False, """
-        def my_convolution_vectorized(input_numpy, kernel_numpy):
-            kh, kw = kernel_numpy.shape[-2:]
-            win = np.lib.stride_tricks.sliding_window_view(input_numpy, (kh, kw), axis=(2, 3))
-            return np.einsum("bchwpq,ocpq->obhw", win, kernel_numpy)
-    """, VEC_TESTS),
+    edit(NB, VEC, "output_axes_transposed", False, ("->boij", "->obij"), tests=VEC_TESTS),
     Variant(NB, VEC, "uses_torch_functional", False, """
         def my_convolution_vectorized(input_numpy, kernel_numpy):
             from torch.nn import functional

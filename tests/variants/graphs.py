@@ -1,8 +1,12 @@
-"""Buggy and correct versions of the graded cells of ``pytorch_and_graphs.ipynb``."""
+"""Buggy and correct versions of the graded cells of ``pytorch_and_graphs.ipynb``.
+
+Variants a line or two away from the reference answer are written as edits of it (``_e``, see
+:func:`tests.variants.variant.edit`); the others are written out as a student might write them.
+"""
 
 import textwrap
 
-from tests.variants.variant import Variant
+from tests.variants.variant import Variant, edit
 
 NB = "pytorch_and_graphs"
 
@@ -46,24 +50,6 @@ def _sigmoid(old: str, new: str) -> str:
     return _SIGMOID_RAW.replace(old, new)
 
 
-_ERROR_GRAPH = """
-    def build_error_graph():
-        G = nx.DiGraph()
-        add_operation(G, "m1", "*", ["w1", "x1"], "z1")
-        add_operation(G, "m2", "*", ["w2", "x2"], "z2")
-        add_operation(G, "s", "+", ["z1", "z2"], "z3")
-        add_operation(G, "n", "neg", ["z3"], "z4")
-        add_operation(G, "x", "exp", ["z4"], "f")
-        add_operation(G, "d", "-", ["f", "f_star"], "e")
-        return G
-"""
-
-_FE = """
-    f = math.exp(-(0.1 * 0.3 + (-0.2) * 0.4))
-    e = f - 1.0
-"""
-
-
 # Problem 1(e) re-creates v1 and v2 as float tensors; a 1(d) variant judged after the whole
 # reference notebook ran must first bring back the integer tensors of 1(a), as the notebook has them there.
 _INT_VECTORS = """
@@ -76,9 +62,8 @@ def _norm(code: str) -> str:
     return textwrap.dedent(_INT_VECTORS) + textwrap.dedent(code).lstrip("\n")
 
 
-def _error(old: str = "", new: str = "", fe: str = _FE) -> str:
-    assert old in _ERROR_GRAPH, old
-    return fe + (_ERROR_GRAPH.replace(old, new) if old else _ERROR_GRAPH)
+def _e(cell: str, name: str, correct: bool, *edits: tuple[str, str], tests: tuple[str, ...]) -> Variant:
+    return edit(NB, cell, name, correct, *edits, tests=tests)
 
 
 VARIANTS = [
@@ -108,46 +93,15 @@ VARIANTS = [
         Matrix_AV = A.matmul(V)
     """, P1_TENSORS),
     # ---------------------------------------------------------------- 1(a)-(c) tensors: buggy
-    Variant(NB, "p1_tensors", "flat_vectors", False, """
-        v1 = torch.tensor([1, 2])
-        v2 = torch.tensor([-2, -1])
-        A = torch.tensor([[1, -1], [0, 1]])
-        V = torch.stack([v1, v2], dim=1)
-        hadamard_AV = A * V
-        Matrix_AV = A @ V
-    """, P1_TENSORS),
-    Variant(NB, "p1_tensors", "V_rows_not_columns", False, """
-        v1 = torch.tensor([[1], [2]])
-        v2 = torch.tensor([[-2], [-1]])
-        A = torch.tensor([[1, -1], [0, 1]])
-        V = torch.cat([v1.T, v2.T], dim=0)
-        hadamard_AV = A * V
-        Matrix_AV = A @ V
-    """, P1_TENSORS),
-    Variant(NB, "p1_tensors", "products_swapped", False, """
-        v1 = torch.tensor([[1], [2]])
-        v2 = torch.tensor([[-2], [-1]])
-        A = torch.tensor([[1, -1], [0, 1]])
-        V = torch.cat([v1, v2], dim=1)
-        hadamard_AV = A @ V
-        Matrix_AV = A * V
-    """, P1_TENSORS),
-    Variant(NB, "p1_tensors", "capital_Tensor_float32", False, """
-        v1 = torch.Tensor([[1], [2]])
-        v2 = torch.Tensor([[-2], [-1]])
-        A = torch.Tensor([[1, -1], [0, 1]])
-        V = torch.cat([v1, v2], dim=1)
-        hadamard_AV = A * V
-        Matrix_AV = A @ V
-    """, P1_TENSORS),
-    Variant(NB, "p1_tensors", "V_times_A", False, """
-        v1 = torch.tensor([[1], [2]])
-        v2 = torch.tensor([[-2], [-1]])
-        A = torch.tensor([[1, -1], [0, 1]])
-        V = torch.cat([v1, v2], dim=1)
-        hadamard_AV = A * V
-        Matrix_AV = V @ A
-    """, P1_TENSORS),
+    _e("p1_tensors", "flat_vectors", False, ("[[1], [2]]", "[1, 2]"), ("[[-2], [-1]]", "[-2, -1]"),
+       ("torch.cat([v1, v2], dim=1)", "torch.stack([v1, v2], dim=1)"), tests=P1_TENSORS),
+    _e("p1_tensors", "V_rows_not_columns", False, ("torch.cat([v1, v2], dim=1)", "torch.cat([v1.T, v2.T], dim=0)"),
+       tests=P1_TENSORS),
+    _e("p1_tensors", "products_swapped", False,
+       ("hadamard_AV = A * V", "hadamard_AV = A @ V"), ("Matrix_AV = A @ V", "Matrix_AV = A * V"), tests=P1_TENSORS),
+    _e("p1_tensors", "capital_Tensor_float32", False, ("v1 = torch.tensor", "v1 = torch.Tensor"),
+       ("v2 = torch.tensor", "v2 = torch.Tensor"), ("A = torch.tensor", "A = torch.Tensor"), tests=P1_TENSORS),
+    _e("p1_tensors", "V_times_A", False, ("Matrix_AV = A @ V", "Matrix_AV = V @ A"), tests=P1_TENSORS),
     # ---------------------------------------------------------------- 1(d) squared norm: correct
     Variant(NB, "p1_norm", "square_then_sum", True, _norm("""
         square_l2_v = torch.square(v1 - v2).sum()
@@ -210,30 +164,15 @@ VARIANTS = [
         y.backward()
     """, P1_AUTOGRAD),
     # ---------------------------------------------------------------- 1(e) autograd: buggy
-    Variant(NB, "p1_autograd", "v2_without_requires_grad", False, """
-        v1 = torch.tensor([[1.0], [2.0]], requires_grad=True)
-        v2 = torch.tensor([[-2.0], [-1.0]])
-        y = ((v1 - v2) ** 2).sum()
-        y.backward()
-    """, P1_AUTOGRAD),
-    Variant(NB, "p1_autograd", "norm_not_squared", False, """
-        v1 = torch.tensor([[1.0], [2.0]], requires_grad=True)
-        v2 = torch.tensor([[-2.0], [-1.0]], requires_grad=True)
-        y = torch.norm(v1 - v2)
-        y.backward()
-    """, P1_AUTOGRAD),
-    Variant(NB, "p1_autograd", "y_not_summed", False, """
-        v1 = torch.tensor([[1.0], [2.0]], requires_grad=True)
-        v2 = torch.tensor([[-2.0], [-1.0]], requires_grad=True)
-        y = (v1 - v2) ** 2
-        y.backward(torch.ones_like(y))
-    """, P1_AUTOGRAD),
-    Variant(NB, "p1_autograd", "float64_tensors", False, """
-        v1 = torch.tensor([[1.0], [2.0]], dtype=torch.float64, requires_grad=True)
-        v2 = torch.tensor([[-2.0], [-1.0]], dtype=torch.float64, requires_grad=True)
-        y = ((v1 - v2) ** 2).sum()
-        y.backward()
-    """, P1_AUTOGRAD),
+    _e("p1_autograd", "v2_without_requires_grad", False,
+       ("v2 = torch.tensor([[-2.0], [-1.0]], requires_grad=True)", "v2 = torch.tensor([[-2.0], [-1.0]])"),
+       tests=P1_AUTOGRAD),
+    _e("p1_autograd", "norm_not_squared", False, ("y = ((v1 - v2) ** 2).sum()", "y = torch.norm(v1 - v2)"),
+       tests=P1_AUTOGRAD),
+    _e("p1_autograd", "y_not_summed", False, ("y = ((v1 - v2) ** 2).sum()", "y = (v1 - v2) ** 2"),
+       ("y.backward()", "y.backward(torch.ones_like(y))"), tests=P1_AUTOGRAD),
+    _e("p1_autograd", "float64_tensors", False, ("[2.0]], requires_grad", "[2.0]], dtype=torch.float64, requires_grad"),
+       ("[-1.0]], requires_grad", "[-1.0]], dtype=torch.float64, requires_grad"), tests=P1_AUTOGRAD),
     Variant(NB, "p1_autograd", "forgot_requires_grad_and_backward", False, """
         v1 = torch.tensor([[1], [2]])
         v2 = torch.tensor([[-2], [-1]])
@@ -391,37 +330,19 @@ VARIANTS = [
         e = f - 1
     """, P2B),
     # ---------------------------------------------------------------- 2(b) forward pass: buggy
-    Variant(NB, "p2b_forward", "rounded_to_3_decimals", False, _error(fe="""
-    f = round(math.exp(0.05), 3)
-    e = round(f - 1.0, 3)
-"""), ("test_p2b_values",)),
-    Variant(NB, "p2b_forward", "exponent_sign_lost", False, _error(
-        '        add_operation(G, "n", "neg", ["z3"], "z4")\n        add_operation(G, "x", "exp", ["z4"], "f")',
-        '        add_operation(G, "x", "exp", ["z3"], "f")', fe="""
-    f = math.exp(0.1 * 0.3 + (-0.2) * 0.4)
-    e = f - 1.0
-"""), P2B),
-    Variant(NB, "p2b_forward", "error_reversed_in_graph", False, _error(
-        'add_operation(G, "d", "-", ["f", "f_star"], "e")',
-        'add_operation(G, "d", "-", ["f_star", "f"], "e")'), ("test_p2b_error_graph",)),
-    Variant(NB, "p2b_forward", "f_star_constant_and_f_unnamed", False, """
-        f = math.exp(0.05)
-        e = f - 1.0
-
-        def build_error_graph():
-            G = nx.DiGraph()
-            add_operation(G, "m1", "*", ["w1", "x1"], "z1")
-            add_operation(G, "m2", "*", ["w2", "x2"], "z2")
-            add_operation(G, "s", "+", ["z1", "z2"], "z3")
-            add_operation(G, "n", "neg", ["z3"], "z4")
-            add_operation(G, "x", "exp", ["z4"], "z5")
-            add_operation(G, "d", "-", ["z5", "f_star"], "e")
-            return G
-    """, ("test_p2b_error_graph",)),
-    Variant(NB, "p2b_forward", "sign_of_error", False, _error(fe="""
-    f = math.exp(0.05)
-    e = 1.0 - f
-"""), ("test_p2b_values",)),
+    _e("p2b_forward", "rounded_to_3_decimals", False,
+       ('e = f - point_2b["f_star"]', 'f = round(f, 3)\ne = round(f - point_2b["f_star"], 3)'), tests=("test_p2b_values",)),
+    _e("p2b_forward", "exponent_sign_lost", False, ("""
+        add_operation(G, "neg", "neg", ["z3"], "z4")
+        add_operation(G, "exp", "exp", ["z4"], "f")
+    """, 'add_operation(G, "exp", "exp", ["z3"], "f")'), ("f = math.exp(-(", "f = math.exp(("), tests=P2B),
+    _e("p2b_forward", "error_reversed_in_graph", False, ('["f", "f_star"], "e"', '["f_star", "f"], "e"'),
+       tests=("test_p2b_error_graph",)),
+    _e("p2b_forward", "f_star_constant_and_f_unnamed", False, ('["z4"], "f")', '["z4"], "z5")'),
+       ('["f", "f_star"], "e"', '["z5", "f_star"], "e"'), ('e = f - point_2b["f_star"]', "e = f - 1.0"),
+       tests=("test_p2b_error_graph",)),
+    _e("p2b_forward", "sign_of_error", False, ('e = f - point_2b["f_star"]', 'e = point_2b["f_star"] - f'),
+       tests=("test_p2b_values",)),
     # ---------------------------------------------------------------- 2(c) derivatives: correct
     Variant(NB, "p2c_derivatives", "typed_four_decimals", True, """
         de_df = 1.0
@@ -446,26 +367,12 @@ VARIANTS = [
         de_dw2 = -0.4205
     """, P2C),
     # ---------------------------------------------------------------- 2(c) derivatives: buggy
-    Variant(NB, "p2c_derivatives", "seed_answer_forgot_f", False, """
-        de_df = 1.0
-        de_dw1 = -0.3
-        de_dw2 = -0.4
-    """, P2C),
-    Variant(NB, "p2c_derivatives", "sign_dropped", False, """
-        de_df = 1.0
-        de_dw1 = 0.3 * math.exp(0.05)
-        de_dw2 = 0.4 * math.exp(0.05)
-    """, P2C),
-    Variant(NB, "p2c_derivatives", "weight_instead_of_input", False, """
-        de_df = 1.0
-        de_dw1 = -0.1 * math.exp(0.05)
-        de_dw2 = 0.2 * math.exp(0.05)
-    """, P2C),
-    Variant(NB, "p2c_derivatives", "de_df_is_f", False, """
-        de_df = math.exp(0.05)
-        de_dw1 = -0.3 * math.exp(0.05)
-        de_dw2 = -0.4 * math.exp(0.05)
-    """, P2C),
+    _e("p2c_derivatives", "seed_answer_forgot_f", False, ('["x1"] * f_at_point', '["x1"]'), ('["x2"] * f_at_point', '["x2"]'),
+       tests=P2C),
+    _e("p2c_derivatives", "sign_dropped", False, ("de_dw1 = -", "de_dw1 = "), ("de_dw2 = -", "de_dw2 = "), tests=P2C),
+    _e("p2c_derivatives", "weight_instead_of_input", False, ('-point_2b["x1"]', '-point_2b["w1"]'),
+       ('-point_2b["x2"]', '-point_2b["w2"]'), tests=P2C),
+    _e("p2c_derivatives", "de_df_is_f", False, ("de_df = 1.0", "de_df = f_at_point"), tests=P2C),
     # ---------------------------------------------------------------- 2(d) autograd: correct
     Variant(NB, "p2d_autograd", "backward_and_grad", True, """
         w1.grad = None
@@ -524,17 +431,11 @@ VARIANTS = [
             dedw1 = -x1 * f_torch
             dedw2 = -x2 * f_torch
     """, P2D),
-    Variant(NB, "p2d_autograd", "copy_paste_w1_twice", False, """
-        e_torch = torch.exp(-(w1 * x1 + w2 * x2)) - f_star
-        dedw1, _ = torch.autograd.grad(e_torch, [w1, w2], retain_graph=True)
-        dedw2 = torch.autograd.grad(e_torch, [w1])[0]
-    """, P2D),
+    _e("p2d_autograd", "copy_paste_w1_twice", False, ("[w1, w2]", "[w1, w1]"), tests=P2D),
     Variant(NB, "p2d_autograd", "copies_the_2c_floats", False, """
         dedw1 = torch.tensor(de_dw1)
         dedw2 = torch.tensor(de_dw2)
     """, P2D),
-    Variant(NB, "p2d_autograd", "squared_error", False, """
-        e_torch = (torch.exp(-(w1 * x1 + w2 * x2)) - f_star) ** 2
-        dedw1, dedw2 = torch.autograd.grad(e_torch, [w1, w2])
-    """, P2D),
+    _e("p2d_autograd", "squared_error", False, ("e_torch = f_torch - f_star", "e_torch = (f_torch - f_star) ** 2"),
+       tests=P2D),
 ]

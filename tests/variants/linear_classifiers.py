@@ -1,21 +1,26 @@
 """Buggy and correct versions of the graded functions of ``linear_classifiers.ipynb``.
 
-Class variants (``ImageLinearClassifier``, ``MLPClassifier``) are written as one
-textual change to a complete, correct class, so each reads like a student's cell
-with one mistake in it.
+Variants that differ from the reference solution by a line or two are written as edits of
+it (``_e``, see :func:`tests.variants.variant.edit`). The ``train_model``, ``ImageLinearClassifier``
+and ``MLPClassifier`` ones are one textual change (``_edit``) to a complete, correct version
+in the seed notebook's style, so each reads like a student's cell with one mistake in it.
 """
 
 from __future__ import annotations
 
 import textwrap
 
-from tests.variants.variant import Variant
+from tests.variants.variant import Variant, edit
 
 NB = "linear_classifiers"
 
 
 def _v(cell: str, name: str, correct: bool, code: str, tests: tuple[str, ...] = ()) -> Variant:
     return Variant(NB, cell, name, correct, code, tests)
+
+
+def _e(cell: str, name: str, correct: bool, *edits: tuple[str, str], tests: tuple[str, ...] = ()) -> Variant:
+    return edit(NB, cell, name, correct, *edits, tests=tests)
 
 
 def _edit(base: str, old: str, new: str) -> str:
@@ -65,18 +70,10 @@ NUMPY_VARIANTS = [
         def add_bias_term(X):
             return np.insert(np.asarray(X, dtype=float), 0, 1.0, axis=1)
     """),
-    _v(BIAS, "ones_appended_at_end", False, """
-        def add_bias_term(X):
-            return np.c_[X, np.ones((X.shape[0], 1))]
-    """),
-    _v(BIAS, "zeros_column", False, """
-        def add_bias_term(X):
-            return np.c_[np.zeros((X.shape[0], 1)), X]
-    """),
-    _v(BIAS, "ones_row_instead_of_column", False, """
-        def add_bias_term(X):
-            return np.vstack([np.ones((1, X.shape[1])), X])
-    """),
+    _e(BIAS, "ones_appended_at_end", False, ("[np.ones((X.shape[0], 1)), X]", "[X, np.ones((X.shape[0], 1))]")),
+    _e(BIAS, "zeros_column", False, ("np.ones(", "np.zeros(")),
+    _e(BIAS, "ones_row_instead_of_column", False, ("np.hstack([np.ones((X.shape[0], 1)), X])",
+                                                   "np.vstack([np.ones((1, X.shape[1])), X])")),
     _v(BIAS, "overwrites_first_feature", False, """
         def add_bias_term(X):
             X[:, 0] = 1.0
@@ -99,28 +96,16 @@ NUMPY_VARIANTS = [
                 theta = np.random.randn(n_features, 1) * 0.01
             return theta
     """),
-    _v(INIT, "zeros", False, """
-        def initialize_parameters(X, y, multiclass):
-            return np.zeros((X.shape[1], y.shape[1] if multiclass else 1))
-    """),
-    _v(INIT, "unit_std", False, """
-        def initialize_parameters(X, y, multiclass):
-            return np.random.randn(X.shape[1], y.shape[1] if multiclass else 1)
-    """),
-    _v(INIT, "classes_by_features", False, """
-        def initialize_parameters(X, y, multiclass):
-            return 0.01 * np.random.randn(y.shape[1] if multiclass else 1, X.shape[1])
-    """),
+    _e(INIT, "zeros", False, ("0.01 * np.random.randn(X.shape[1], n_outputs)", "np.zeros((X.shape[1], n_outputs))")),
+    _e(INIT, "unit_std", False, ("0.01 * ", "")),
+    _e(INIT, "classes_by_features", False, ("randn(X.shape[1], n_outputs)", "randn(n_outputs, X.shape[1])")),
     _v(INIT, "binary_1d", False, """
         def initialize_parameters(X, y, multiclass):
             if multiclass:
                 return 0.01 * np.random.randn(X.shape[1], y.shape[1])
             return 0.01 * np.random.randn(X.shape[1])
     """),
-    _v(INIT, "uniform_0_1", False, """
-        def initialize_parameters(X, y, multiclass):
-            return 0.01 * np.random.rand(X.shape[1], y.shape[1] if multiclass else 1)
-    """),
+    _e(INIT, "uniform_0_1", False, ("np.random.randn", "np.random.rand")),
     # linear_prediction
     _v(LIN, "np_dot", True, """
         def linear_prediction(X, theta):
@@ -130,14 +115,8 @@ NUMPY_VARIANTS = [
         def linear_prediction(X, theta):
             return np.einsum("mn,nc->mc", X, theta)
     """),
-    _v(LIN, "transposed_output", False, """
-        def linear_prediction(X, theta):
-            return theta.T @ X.T
-    """),
-    _v(LIN, "bias_added_twice", False, """
-        def linear_prediction(X, theta):
-            return X @ theta + theta[0]
-    """),
+    _e(LIN, "transposed_output", False, ("return X @ theta", "return theta.T @ X.T")),
+    _e(LIN, "bias_added_twice", False, ("return X @ theta", "return X @ theta + theta[0]")),
     _v(LIN, "elementwise_row_sum", False, """
         def linear_prediction(X, theta):
             return np.sum(X * theta[:, 0], axis=1, keepdims=True) * np.ones((1, theta.shape[1]))
@@ -175,17 +154,10 @@ NUMPY_VARIANTS = [
             z = np.asarray(z, dtype=float)
             return np.where(z >= 0, 1 / (1 + np.exp(-z)), np.exp(z) / (1 + np.exp(z)))
     """, ("test_sigmoid",)),
-    _v(ACT, "sigmoid_clip_20", False, """
-        def sigmoid(z):
-            z = np.clip(z, -20, 20)
-            return 1 / (1 + np.exp(-z))
-    """, ("test_sigmoid",)),
-    _v(ACT, "sigmoid_sign_flipped", False, """
-        def sigmoid(z):
-            z = np.asarray(z, dtype=float)
-            e = np.exp(-np.abs(z))
-            return np.where(z >= 0, e / (1 + e), 1 / (1 + e))
-    """, ("test_sigmoid",)),
+    _e(ACT, "sigmoid_clip_20", False, ("np.exp(-np.abs(z))", "np.exp(-np.abs(np.clip(z, -20, 20)))"),
+       tests=("test_sigmoid",)),
+    _e(ACT, "sigmoid_sign_flipped", False, ("1.0 / (1.0 + e), e / (1.0 + e)", "e / (1.0 + e), 1.0 / (1.0 + e)"),
+       tests=("test_sigmoid",)),
     # softmax
     _v(ACT, "softmax_scipy", True, """
         def softmax(z):
@@ -206,21 +178,11 @@ NUMPY_VARIANTS = [
                 out[i] = e / e.sum()
             return out
     """, ("test_softmax",)),
-    _v(ACT, "softmax_wrong_axis", False, """
-        def softmax(z):
-            e = np.exp(z - np.max(z, axis=0, keepdims=True))
-            return e / np.sum(e, axis=0, keepdims=True)
-    """, ("test_softmax",)),
-    _v(ACT, "softmax_no_max_shift", False, """
-        def softmax(z):
-            e = np.exp(z)
-            return e / np.sum(e, axis=1, keepdims=True)
-    """, ("test_softmax",)),
-    _v(ACT, "softmax_global_max", False, """
-        def softmax(z):
-            e = np.exp(z - np.max(z))
-            return e / np.sum(e, axis=1, keepdims=True)
-    """, ("test_softmax",)),
+    _e(ACT, "softmax_wrong_axis", False, ("np.max(z, axis=1,", "np.max(z, axis=0,"), ("np.sum(e, axis=1,", "np.sum(e, axis=0,"),
+       tests=("test_softmax",)),
+    _e(ACT, "softmax_no_max_shift", False, ("np.exp(z - np.max(z, axis=1, keepdims=True))", "np.exp(z)"),
+       tests=("test_softmax",)),
+    _e(ACT, "softmax_global_max", False, ("np.max(z, axis=1, keepdims=True)", "np.max(z)"), tests=("test_softmax",)),
     _v(ACT, "softmax_missing_keepdims_transposes", False, """
         def softmax(z):
             e = np.exp(z.T - np.max(z, axis=1))
@@ -240,20 +202,12 @@ NUMPY_VARIANTS = [
                 total -= t * np.log(p) + (1 - t) * np.log(1 - p)
             return total / len(y_true)
     """, ("test_binary_cross_entropy",)),
-    _v(LOSS, "bce_summed", False, """
-        def binary_cross_entropy_loss(y_true, y_pred):
-            p = np.clip(y_pred, 1e-15, 1 - 1e-15)
-            return float(-np.sum(y_true * np.log(p) + (1 - y_true) * np.log(1 - p)))
-    """, ("test_binary_cross_entropy",)),
-    _v(LOSS, "bce_no_clip", False, """
-        def binary_cross_entropy_loss(y_true, y_pred):
-            return float(-np.mean(y_true * np.log(y_pred) + (1 - y_true) * np.log(1 - y_pred)))
-    """, ("test_binary_cross_entropy",)),
-    _v(LOSS, "bce_missing_negative_class_term", False, """
-        def binary_cross_entropy_loss(y_true, y_pred):
-            p = np.clip(y_pred, 1e-15, 1 - 1e-15)
-            return float(-np.mean(y_true * np.log(p)))
-    """, ("test_binary_cross_entropy",)),
+    _e(LOSS, "bce_summed", False, ("np.log(1 - p)) / m)", "np.log(1 - p)))"), tests=("test_binary_cross_entropy",)),
+    _e(LOSS, "bce_no_clip", False, ("np.log(p) + (1 - y_true) * np.log(1 - p)",
+                                    "np.log(y_pred) + (1 - y_true) * np.log(1 - y_pred)"),
+       tests=("test_binary_cross_entropy",)),
+    _e(LOSS, "bce_missing_negative_class_term", False, (" + (1 - y_true) * np.log(1 - p)", ""),
+       tests=("test_binary_cross_entropy",)),
     _v(LOSS, "bce_clip_too_coarse", False, """
         def binary_cross_entropy_loss(y_true, y_pred):
             p = np.clip(y_pred, 0.05, 0.95)
@@ -271,20 +225,12 @@ NUMPY_VARIANTS = [
             picked = np.clip(y_pred[np.arange(len(idx)), idx], 1e-15, 1 - 1e-15)
             return float(-np.mean(np.log(picked)))
     """, ("test_categorical_cross_entropy",)),
-    _v(LOSS, "cce_mean_over_all_entries", False, """
-        def categorical_cross_entropy_loss(y_true, y_pred):
-            p = np.clip(y_pred, 1e-15, 1 - 1e-15)
-            return float(-np.mean(y_true * np.log(p)))
-    """, ("test_categorical_cross_entropy",)),
-    _v(LOSS, "cce_summed", False, """
-        def categorical_cross_entropy_loss(y_true, y_pred):
-            p = np.clip(y_pred, 1e-15, 1 - 1e-15)
-            return float(-np.sum(y_true * np.log(p)))
-    """, ("test_categorical_cross_entropy",)),
-    _v(LOSS, "cce_no_clip", False, """
-        def categorical_cross_entropy_loss(y_true, y_pred):
-            return float(-np.sum(y_true * np.log(y_pred)) / y_true.shape[0])
-    """, ("test_categorical_cross_entropy",)),
+    _e(LOSS, "cce_mean_over_all_entries", False, ("-np.sum(y_true * np.log(p)) / m)", "-np.mean(y_true * np.log(p)))"),
+       tests=("test_categorical_cross_entropy",)),
+    _e(LOSS, "cce_summed", False, ("np.sum(y_true * np.log(p)) / m)", "np.sum(y_true * np.log(p)))"),
+       tests=("test_categorical_cross_entropy",)),
+    _e(LOSS, "cce_no_clip", False, ("y_true * np.log(p)) / m", "y_true * np.log(y_pred)) / m"),
+       tests=("test_categorical_cross_entropy",)),
     # gradient_descent_step
     _v(GD, "gd_np_dot", True, """
         def gradient_descent_step(X, y, predictions, theta, learning_rate, multiclass):
@@ -299,22 +245,10 @@ NUMPY_VARIANTS = [
                 grad += np.outer(X[i], predictions[i] - y[i])
             return theta - learning_rate * grad / X.shape[0]
     """),
-    _v(GD, "gd_no_one_over_m", False, """
-        def gradient_descent_step(X, y, predictions, theta, learning_rate, multiclass):
-            return theta - learning_rate * X.T @ (predictions - y)
-    """),
-    _v(GD, "gd_plus_instead_of_minus", False, """
-        def gradient_descent_step(X, y, predictions, theta, learning_rate, multiclass):
-            return theta + learning_rate * X.T @ (predictions - y) / X.shape[0]
-    """),
-    _v(GD, "gd_divides_by_features", False, """
-        def gradient_descent_step(X, y, predictions, theta, learning_rate, multiclass):
-            return theta - learning_rate * X.T @ (predictions - y) / X.shape[1]
-    """),
-    _v(GD, "gd_y_minus_pred", False, """
-        def gradient_descent_step(X, y, predictions, theta, learning_rate, multiclass):
-            return theta - learning_rate * X.T @ (y - predictions) / len(X)
-    """),
+    _e(GD, "gd_no_one_over_m", False, ("(predictions - y) / m", "(predictions - y)")),
+    _e(GD, "gd_plus_instead_of_minus", False, ("theta - learning_rate", "theta + learning_rate")),
+    _e(GD, "gd_divides_by_features", False, ("m = X.shape[0]", "m = X.shape[1]")),
+    _e(GD, "gd_y_minus_pred", False, ("(predictions - y)", "(y - predictions)")),
     # stochastic_gradient_descent_step
     _v(SGD, "sgd_seed_style", True, """
         def stochastic_gradient_descent_step(X, y, theta, learning_rate, multiclass):
@@ -354,33 +288,9 @@ NUMPY_VARIANTS = [
                 theta = theta - learning_rate * X[i:i+1].T @ (p[i:i+1] - y[i:i+1])
             return theta
     """),
-    _v(SGD, "sgd_random_order", False, """
-        def stochastic_gradient_descent_step(X, y, theta, learning_rate, multiclass):
-            for i in np.random.permutation(X.shape[0]):
-                xi, yi = X[i:i+1], y[i:i+1]
-                z = linear_prediction(xi, theta)
-                p = softmax(z) if multiclass else sigmoid(z)
-                theta = theta - learning_rate * xi.T @ (p - yi)
-            return theta
-    """),
-    _v(SGD, "sgd_divides_by_m", False, """
-        def stochastic_gradient_descent_step(X, y, theta, learning_rate, multiclass):
-            m = X.shape[0]
-            for i in range(m):
-                xi, yi = X[i:i+1], y[i:i+1]
-                z = linear_prediction(xi, theta)
-                p = softmax(z) if multiclass else sigmoid(z)
-                theta = theta - learning_rate * xi.T @ (p - yi) / m
-            return theta
-    """),
-    _v(SGD, "sgd_always_sigmoid", False, """
-        def stochastic_gradient_descent_step(X, y, theta, learning_rate, multiclass):
-            for i in range(X.shape[0]):
-                xi, yi = X[i:i+1], y[i:i+1]
-                p = sigmoid(linear_prediction(xi, theta))
-                theta = theta - learning_rate * xi.T @ (p - yi)
-            return theta
-    """),
+    _e(SGD, "sgd_random_order", False, ("range(X.shape[0])", "np.random.permutation(X.shape[0])")),
+    _e(SGD, "sgd_divides_by_m", False, ("(prediction - yi)", "(prediction - yi) / X.shape[0]")),
+    _e(SGD, "sgd_always_sigmoid", False, ("softmax(z) if multiclass else sigmoid(z)", "sigmoid(z)")),
 ]
 
 NUMPY_VARIANTS += [
@@ -679,30 +589,10 @@ TRAIN_VARIANTS = [
         def train(classifier, X_train, y_train, epochs, learning_rate):
             return [classifier.gradient_descent(X_train, y_train, learning_rate) for _ in range(epochs)]
     """),
-    _v(TRAIN, "default_learning_rate_used", False, """
-        def train(classifier, X_train, y_train, epochs, learning_rate):
-            return [classifier.gradient_descent(X_train, y_train) for _ in range(epochs)]
-    """),
-    _v(TRAIN, "one_epoch_short", False, """
-        def train(classifier, X_train, y_train, epochs, learning_rate):
-            losses = []
-            for epoch in range(1, epochs):
-                losses.append(classifier.gradient_descent(X_train, y_train, learning_rate))
-            return losses
-    """),
-    _v(TRAIN, "returns_last_loss_only", False, """
-        def train(classifier, X_train, y_train, epochs, learning_rate):
-            for _ in range(epochs):
-                loss = classifier.gradient_descent(X_train, y_train, learning_rate)
-            return [loss]
-    """),
-    _v(TRAIN, "losses_reversed", False, """
-        def train(classifier, X_train, y_train, epochs, learning_rate):
-            losses = []
-            for _ in range(epochs):
-                losses.insert(0, classifier.gradient_descent(X_train, y_train, learning_rate))
-            return losses
-    """),
+    _e(TRAIN, "default_learning_rate_used", False, ("(X_train, y_train, learning_rate)", "(X_train, y_train)")),
+    _e(TRAIN, "one_epoch_short", False, ("range(epochs)", "range(1, epochs)")),
+    _e(TRAIN, "returns_last_loss_only", False, ("return losses", "return losses[-1:]")),
+    _e(TRAIN, "losses_reversed", False, ("losses.append(", "losses.insert(0, ")),
 ]
 
 # --------------------------------------------------------------------------- MLP

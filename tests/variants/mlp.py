@@ -1,55 +1,16 @@
 """Buggy and correct versions of the graded code of ``mlp_backprop.ipynb`` and ``modular_backprop.ipynb``.
 
-Most variants are the reference solution with one realistic mistake patched in (see
-:func:`_patched`): that keeps each bug to the line a student would get wrong, and a
-variant fails loudly here if the reference text it patches ever changes.
+Most variants are the reference solution with one realistic mistake patched in, written as
+``edit(...)`` (see :func:`tests.variants.variant.edit`): that keeps each bug to the line a
+student would get wrong, and a variant fails loudly if the reference text it patches ever changes.
 """
 
 from __future__ import annotations
 
-import textwrap
-from functools import lru_cache
-from pathlib import Path
+from tests.variants.variant import Variant, edit
 
-from tests.variants.variant import Variant
-
-ROOT = Path(__file__).resolve().parents[2]
 MLP = "mlp_backprop"
 MOD = "modular_backprop"
-
-
-@lru_cache(maxsize=None)
-def _solution(notebook: str, cell: str) -> str:
-    """The reference code of solution cell ``cell`` (solution markers removed)."""
-    text = (ROOT / "authoring" / "mlp" / f"{notebook}.nbsrc").read_text(encoding="utf-8")
-    blocks = text.split("\n# %% ")
-    for block in blocks:
-        header, _, body = block.partition("\n")
-        if header.startswith("solution") and f"id={cell}" in header.split():
-            lines = [ln for ln in body.splitlines()
-                     if not ln.strip().startswith(("### BEGIN SOLUTION", "### END SOLUTION"))]
-            return "\n".join(lines).strip("\n")
-    raise KeyError(f"{notebook}: no solution cell {cell!r}")
-
-
-def _patched(notebook: str, cell: str, *edits: tuple[str, str]) -> str:
-    """The reference code of ``cell`` with each ``(old, new)`` text replaced exactly once (verbatim)."""
-    code = _solution(notebook, cell)
-    for old, new in edits:
-        old, new = old.strip("\n"), new.strip("\n")
-        if code.count(old) != 1:
-            raise ValueError(f"{notebook}:{cell}: expected exactly one {old!r} in the reference")
-        code = code.replace(old, new)
-    return code
-
-
-def _indent(text: str, spaces: int) -> str:
-    return textwrap.indent(textwrap.dedent(text).strip("\n"), " " * spaces)
-
-
-def _method(notebook: str, cell: str, old_body: str, new_body: str, spaces: int = 8) -> str:
-    """Patch a method body given dedented old and new bodies."""
-    return _patched(notebook, cell, (_indent(old_body, spaces), _indent(new_body, spaces)))
 
 
 # ====================================================================== mlp_backprop
@@ -69,11 +30,6 @@ TL_TRAIN = ("test_tlnn_train",)
 
 TL = "two_layer_nn_solution"
 
-
-def _tl(old_body: str, new_body: str, spaces: int = 8) -> str:
-    return _method(MLP, TL, old_body, new_body, spaces)
-
-
 MLP_VARIANTS = [
     # ------------------------------------------------------------------ one_hot
     Variant(MLP, "one_hot_solution", "eye_rows", True, """
@@ -87,34 +43,14 @@ MLP_VARIANTS = [
                 out[i, int(label)] = 1
             return out
     """, ONE_HOT),
-    Variant(MLP, "one_hot_solution", "ignores_num_classes", False, """
-        def one_hot(labels, num_classes=10):
-            labels = np.asarray(labels).astype(int)
-            out = np.zeros((labels.size, 10))
-            out[np.arange(labels.size), labels] = 1.0
-            return out
-    """, ONE_HOT),
-    Variant(MLP, "one_hot_solution", "transposed", False, """
-        def one_hot(labels, num_classes=10):
-            labels = np.asarray(labels).astype(int)
-            out = np.zeros((num_classes, labels.size))
-            out[labels, np.arange(labels.size)] = 1.0
-            return out
-    """, ONE_HOT),
-    Variant(MLP, "one_hot_solution", "whole_columns", False, """
-        def one_hot(labels, num_classes=10):
-            labels = np.asarray(labels).astype(int)
-            out = np.zeros((labels.size, num_classes))
-            out[:, labels] = 1.0
-            return out
-    """, ONE_HOT),
-    Variant(MLP, "one_hot_solution", "integer_dtype", False, """
-        def one_hot(labels, num_classes=10):
-            labels = np.asarray(labels).astype(int)
-            out = np.zeros((labels.size, num_classes), dtype=int)
-            out[np.arange(labels.size), labels] = 1
-            return out
-    """, ONE_HOT),
+    edit(MLP, "one_hot_solution", "ignores_num_classes", False,
+         ("np.zeros((labels.size, num_classes)", "np.zeros((labels.size, 10)"), tests=ONE_HOT),
+    edit(MLP, "one_hot_solution", "transposed", False,
+         ("np.zeros((labels.size, num_classes)", "np.zeros((num_classes, labels.size)"),
+         ("encoded[np.arange(labels.size), labels]", "encoded[labels, np.arange(labels.size)]"), tests=ONE_HOT),
+    edit(MLP, "one_hot_solution", "whole_columns", False,
+         ("encoded[np.arange(labels.size), labels]", "encoded[:, labels]"), tests=ONE_HOT),
+    edit(MLP, "one_hot_solution", "integer_dtype", False, ("dtype=np.float64)", "dtype=int)"), tests=ONE_HOT),
     # ------------------------------------------------------------------ sigmoid
     Variant(MLP, "activations_solution", "sigmoid_expit", True, """
         from scipy.special import expit
@@ -145,10 +81,8 @@ MLP_VARIANTS = [
             return np.where(x >= 0, 1 / (1 + np.exp(-x)), np.exp(x) / (1 + np.exp(x)))
     """, SIGMOID),
     # Clipping at +-30 errs by at most 1e-13, inside the stated absolute floor of 1e-12: correct.
-    Variant(MLP, "activations_solution", "sigmoid_clip_30", True, """
-        def sigmoid(x):
-            return 1 / (1 + np.exp(-np.clip(x, -30, 30)))
-    """, SIGMOID),
+    edit(MLP, "activations_solution", "sigmoid_clip_30", True,
+         ("np.exp(-np.abs(x))", "np.exp(-np.abs(np.clip(x, -30, 30)))"), tests=SIGMOID),
     Variant(MLP, "activations_solution", "sigmoid_clip_500", True, """
         def sigmoid(x):
             x = np.clip(np.asarray(x, dtype=np.float64), -500, 500)
@@ -164,10 +98,8 @@ MLP_VARIANTS = [
             z = np.exp(-np.abs(x))
             return np.where(x >= 0, 1 / (1 + z), z / (1 + z))
     """, SIGMOID),
-    Variant(MLP, "activations_solution", "sigmoid_clip_10", False, """
-        def sigmoid(x):
-            return 1 / (1 + np.exp(-np.clip(x, -10, 10)))
-    """, SIGMOID),
+    edit(MLP, "activations_solution", "sigmoid_clip_10", False,
+         ("np.exp(-np.abs(x))", "np.exp(-np.abs(np.clip(x, -10, 10)))"), tests=SIGMOID),
     # ------------------------------------------------------------------ softmax
     Variant(MLP, "activations_solution", "softmax_logsumexp", True, """
         from scipy.special import logsumexp
@@ -183,25 +115,15 @@ MLP_VARIANTS = [
                 out[i] = e / e.sum()
             return out
     """, SOFTMAX),
-    Variant(MLP, "activations_solution", "softmax_no_shift", False, """
-        def softmax(x):
-            return np.exp(x) / np.sum(np.exp(x), axis=1, keepdims=True)
-    """, SOFTMAX),
-    Variant(MLP, "activations_solution", "softmax_global_max", False, """
-        def softmax(x):
-            e = np.exp(x - np.max(x))
-            return e / np.sum(e, axis=1, keepdims=True)
-    """, SOFTMAX),
-    Variant(MLP, "activations_solution", "softmax_columns", False, """
-        def softmax(x):
-            e = np.exp(x - np.max(x, axis=0, keepdims=True))
-            return e / np.sum(e, axis=0, keepdims=True)
-    """, SOFTMAX),
-    Variant(MLP, "activations_solution", "softmax_whole_array", False, """
-        def softmax(x):
-            e = np.exp(x - np.max(x, axis=1, keepdims=True))
-            return e / np.sum(e)
-    """, SOFTMAX),
+    edit(MLP, "activations_solution", "softmax_no_shift", False,
+         ("np.exp(x - np.max(x, axis=1, keepdims=True))", "np.exp(x)"), tests=SOFTMAX),
+    edit(MLP, "activations_solution", "softmax_global_max", False,
+         ("np.max(x, axis=1, keepdims=True)", "np.max(x)"), tests=SOFTMAX),
+    edit(MLP, "activations_solution", "softmax_columns", False,
+         ("np.max(x, axis=1,", "np.max(x, axis=0,"), ("np.sum(shifted, axis=1,", "np.sum(shifted, axis=0,"),
+         tests=SOFTMAX),
+    edit(MLP, "activations_solution", "softmax_whole_array", False,
+         ("np.sum(shifted, axis=1, keepdims=True)", "np.sum(shifted)"), tests=SOFTMAX),
     # ------------------------------------------------------------------ init_layers
     Variant(MLP, "init_solution", "layers_empty", True, """
         def init_layers(batch_size, layer_sizes):
@@ -214,18 +136,12 @@ MLP_VARIANTS = [
                 layers.append(np.zeros([batch_size, layer_sizes[i]]))
             return layers
     """, INIT_LAYERS),
-    Variant(MLP, "init_solution", "layers_transposed", False, """
-        def init_layers(batch_size, layer_sizes):
-            return [np.zeros((size, batch_size)) for size in layer_sizes]
-    """, INIT_LAYERS),
-    Variant(MLP, "init_solution", "layers_no_input", False, """
-        def init_layers(batch_size, layer_sizes):
-            return [np.zeros((batch_size, size)) for size in layer_sizes[1:]]
-    """, INIT_LAYERS),
-    Variant(MLP, "init_solution", "layers_no_output", False, """
-        def init_layers(batch_size, layer_sizes):
-            return [np.zeros((batch_size, size)) for size in layer_sizes[:-1]]
-    """, INIT_LAYERS),
+    edit(MLP, "init_solution", "layers_transposed", False,
+         ("(batch_size, int(size))", "(int(size), batch_size)"), tests=INIT_LAYERS),
+    edit(MLP, "init_solution", "layers_no_input", False,
+         ("for size in layer_sizes]", "for size in layer_sizes[1:]]"), tests=INIT_LAYERS),
+    edit(MLP, "init_solution", "layers_no_output", False,
+         ("for size in layer_sizes]", "for size in layer_sizes[:-1]]"), tests=INIT_LAYERS),
     # ------------------------------------------------------------------ init_weights
     Variant(MLP, "init_solution", "weights_scaled_random", True, """
         def init_weights(layer_sizes, fix_seed=False):
@@ -247,25 +163,15 @@ MLP_VARIANTS = [
             gen = np.random.default_rng(0) if fix_seed else np.random
             return [gen.standard_normal((layer_sizes[i], layer_sizes[i + 1])) for i in range(len(layer_sizes) - 1)]
     """, INIT_WEIGHTS),
-    Variant(MLP, "init_solution", "weights_zero_one", False, """
-        def init_weights(layer_sizes, fix_seed=False):
-            gen = np.random.default_rng(0) if fix_seed else np.random
-            return [gen.uniform(0, 1, size=(layer_sizes[i], layer_sizes[i + 1])) for i in range(len(layer_sizes) - 1)]
-    """, INIT_WEIGHTS),
-    Variant(MLP, "init_solution", "weights_seed_ignored", False, """
-        def init_weights(layer_sizes, fix_seed=False):
-            return [np.random.uniform(-1, 1, size=(layer_sizes[i], layer_sizes[i + 1])) for i in range(len(layer_sizes) - 1)]
-    """, INIT_WEIGHTS),
-    Variant(MLP, "init_solution", "weights_transposed", False, """
-        def init_weights(layer_sizes, fix_seed=False):
-            gen = np.random.default_rng(0) if fix_seed else np.random
-            return [gen.uniform(-1, 1, size=(layer_sizes[i + 1], layer_sizes[i])) for i in range(len(layer_sizes) - 1)]
-    """, INIT_WEIGHTS),
-    Variant(MLP, "init_solution", "weights_private_generator", False, """
-        def init_weights(layer_sizes, fix_seed=False):
-            rng = np.random.default_rng(0 if fix_seed else None)
-            return [rng.uniform(-1, 1, size=(layer_sizes[i], layer_sizes[i + 1])) for i in range(len(layer_sizes) - 1)]
-    """, INIT_WEIGHTS),
+    edit(MLP, "init_solution", "weights_zero_one", False, ("draw(-1.0, 1.0,", "draw(0.0, 1.0,"), tests=INIT_WEIGHTS),
+    edit(MLP, "init_solution", "weights_seed_ignored", False,
+         ("np.random.default_rng(0).uniform if fix_seed else np.random.uniform", "np.random.uniform"),
+         tests=INIT_WEIGHTS),
+    edit(MLP, "init_solution", "weights_transposed", False,
+         ("size=(sizes[i], sizes[i + 1])", "size=(sizes[i + 1], sizes[i])"), tests=INIT_WEIGHTS),
+    edit(MLP, "init_solution", "weights_private_generator", False,
+         ("np.random.default_rng(0).uniform if fix_seed else np.random.uniform",
+          "np.random.default_rng(0 if fix_seed else None).uniform"), tests=INIT_WEIGHTS),
     # ------------------------------------------------------------------ feed_forward
     Variant(MLP, "feed_forward_solution", "build_new_list", True, """
         def feed_forward(batch, hidden_layers, weights):
@@ -287,39 +193,15 @@ MLP_VARIANTS = [
             hidden_layers[len(weights)] = logits
             return softmax(logits), hidden_layers
     """, FEED_FORWARD),
-    Variant(MLP, "feed_forward_solution", "sigmoid_before_softmax", False, """
-        def feed_forward(batch, hidden_layers, weights):
-            h = batch
-            hidden_layers[0] = h
-            for i, w in enumerate(weights):
-                h = sigmoid(h @ w)
-                hidden_layers[i + 1] = h
-            return softmax(h), hidden_layers
-    """, FEED_FORWARD),
-    Variant(MLP, "feed_forward_solution", "stores_probabilities", False, _patched(
-        MLP, "feed_forward_solution",
-        ("        hidden_layers[i + 1] = h\n    return softmax(h), hidden_layers",
-         "        hidden_layers[i + 1] = h\n    hidden_layers[-1] = softmax(h)\n    return hidden_layers[-1], hidden_layers"),
-    ), FEED_FORWARD),
-    Variant(MLP, "feed_forward_solution", "stores_pre_activation", False, """
-        def feed_forward(batch, hidden_layers, weights):
-            h = batch
-            hidden_layers[0] = h
-            for i, w in enumerate(weights):
-                z = h @ w
-                hidden_layers[i + 1] = z
-                h = z if i == len(weights) - 1 else sigmoid(z)
-            return softmax(h), hidden_layers
-    """, FEED_FORWARD),
-    Variant(MLP, "feed_forward_solution", "no_hidden_activation", False, """
-        def feed_forward(batch, hidden_layers, weights):
-            h = batch
-            hidden_layers[0] = h
-            for i, w in enumerate(weights):
-                h = h @ w
-                hidden_layers[i + 1] = h
-            return softmax(h), hidden_layers
-    """, FEED_FORWARD),
+    edit(MLP, "feed_forward_solution", "sigmoid_before_softmax", False,
+         ("h = z if i == len(weights) - 1 else sigmoid(z)", "h = sigmoid(z)"), tests=FEED_FORWARD),
+    edit(MLP, "feed_forward_solution", "stores_probabilities", False,
+         ("return softmax(h), hidden_layers", "hidden_layers[-1] = softmax(h)\nreturn hidden_layers[-1], hidden_layers"),
+         tests=FEED_FORWARD),
+    edit(MLP, "feed_forward_solution", "stores_pre_activation", False,
+         ("hidden_layers[i + 1] = h", "hidden_layers[i + 1] = z"), tests=FEED_FORWARD),
+    edit(MLP, "feed_forward_solution", "no_hidden_activation", False,
+         ("h = z if i == len(weights) - 1 else sigmoid(z)", "h = z"), tests=FEED_FORWARD),
     # ------------------------------------------------------------------ sigmoid_prime
     Variant(MLP, "sigmoid_prime_solution", "expanded", True, """
         def sigmoid_prime(sigmoid_out):
@@ -333,10 +215,8 @@ MLP_VARIANTS = [
         def sigmoid_prime(sigmoid_out):
             return sigmoid(sigmoid_out) * (1 - sigmoid(sigmoid_out))
     """, SIGMOID_PRIME),
-    Variant(MLP, "sigmoid_prime_solution", "plus_sign", False, """
-        def sigmoid_prime(sigmoid_out):
-            return sigmoid_out * (1 + sigmoid_out)
-    """, SIGMOID_PRIME),
+    edit(MLP, "sigmoid_prime_solution", "plus_sign", False, ("(1.0 - sigmoid_out)", "(1.0 + sigmoid_out)"),
+         tests=SIGMOID_PRIME),
     Variant(MLP, "sigmoid_prime_solution", "tanh_derivative", False, """
         def sigmoid_prime(sigmoid_out):
             return 1 - sigmoid_out ** 2
@@ -363,15 +243,11 @@ MLP_VARIANTS = [
             grads = grads_from(len(weights) - 1, (output - batch_y) / batch_size)
             return [w - lr * g for w, g in zip(weights, grads)]
     """, BACK_PROP),
-    Variant(MLP, "back_prop_solution", "not_divided_by_batch", False, _patched(
-        MLP, "back_prop_solution",
-        ("delta = (output - batch_y) / batch_size", "delta = output - batch_y"),
-    ), BACK_PROP),
-    Variant(MLP, "back_prop_solution", "sigmoid_prime_on_output", False, _patched(
-        MLP, "back_prop_solution",
-        ("delta = (output - batch_y) / batch_size",
-         "delta = (output - batch_y) * sigmoid_prime(hidden_layers[-1]) / batch_size"),
-    ), BACK_PROP),
+    edit(MLP, "back_prop_solution", "not_divided_by_batch", False,
+         ("delta = (output - batch_y) / batch_size", "delta = output - batch_y"), tests=BACK_PROP),
+    edit(MLP, "back_prop_solution", "sigmoid_prime_on_output", False,
+         ("delta = (output - batch_y) / batch_size",
+          "delta = (output - batch_y) * sigmoid_prime(hidden_layers[-1]) / batch_size"), tests=BACK_PROP),
     Variant(MLP, "back_prop_solution", "updated_before_delta", False, """
         def back_prop(output, batch_y, hidden_layers, weights, batch_size, lr):
             delta = (output - batch_y) / batch_size
@@ -381,75 +257,54 @@ MLP_VARIANTS = [
                     delta = (delta @ weights[-i].T) * sigmoid_prime(hidden_layers[-i - 1])
             return weights
     """, BACK_PROP),
-    Variant(MLP, "back_prop_solution", "softmax_derivative_twice", False, _patched(
-        MLP, "back_prop_solution",
-        ("delta = (output - batch_y) / batch_size",
-         "delta = (output - batch_y) * output * (1 - output) / batch_size"),
-    ), BACK_PROP),
-    Variant(MLP, "back_prop_solution", "sigmoid_prime_of_pre_activation", False, _patched(
-        MLP, "back_prop_solution",
-        ("delta = (delta @ weights[i].T) * sigmoid_prime(hidden_layers[i])",
-         "delta = (delta @ weights[i].T) * sigmoid_prime(hidden_layers[i - 1] @ weights[i - 1])"),
-    ), BACK_PROP),
+    edit(MLP, "back_prop_solution", "softmax_derivative_twice", False,
+         ("delta = (output - batch_y) / batch_size",
+          "delta = (output - batch_y) * output * (1 - output) / batch_size"), tests=BACK_PROP),
+    edit(MLP, "back_prop_solution", "sigmoid_prime_of_pre_activation", False,
+         ("sigmoid_prime(hidden_layers[i])", "sigmoid_prime(hidden_layers[i - 1] @ weights[i - 1])"), tests=BACK_PROP),
     # ------------------------------------------------------------------ MLP class
-    Variant(MLP, "mlp_class_solution", "array_split_batches", True, _method(MLP, "mlp_class_solution", """
-        for epoch in range(epochs):
-            order = np.random.permutation(self.n_samples)
-            losses, accs = [], []
-            for start in range(0, self.n_samples, batch_size):
-                rows = order[start:start + batch_size]
-                batch_x, batch_y = self.X[rows], self.Y[rows]
+    edit(MLP, "mlp_class_solution", "array_split_batches", True, ("""
+        order = np.random.permutation(self.n_samples)
+        losses, accs = [], []
+        for start in range(0, self.n_samples, batch_size):
+            rows = order[start:start + batch_size]
+            batch_x, batch_y = self.X[rows], self.Y[rows]
     """, """
-        for epoch in range(epochs):
-            shuffle = np.random.permutation(self.n_samples)
-            n_batches = int(np.ceil(self.n_samples / batch_size))
-            losses, accs = [], []
-            for batch_x, batch_y in zip(np.array_split(self.X[shuffle], n_batches),
-                                        np.array_split(self.Y[shuffle], n_batches)):
-                rows = np.arange(len(batch_x))
-    """), MLP_CLASS),
-    Variant(MLP, "mlp_class_solution", "predict_via_feed_forward", True, _method(MLP, "mlp_class_solution", """
-        return np.argmax(self.forward(self.add_bias(X)), axis=1)
+        shuffle = np.random.permutation(self.n_samples)
+        n_batches = int(np.ceil(self.n_samples / batch_size))
+        losses, accs = [], []
+        for batch_x, batch_y in zip(np.array_split(self.X[shuffle], n_batches),
+                                    np.array_split(self.Y[shuffle], n_batches)):
+            rows = np.arange(len(batch_x))
+    """), tests=MLP_CLASS),
+    edit(MLP, "mlp_class_solution", "predict_via_feed_forward", True,
+         ("return np.argmax(self.forward(self.add_bias(X)), axis=1)", """
+             Xb = np.concatenate([X, np.ones((len(X), 1))], axis=1)
+             out, _ = feed_forward(Xb, init_layers(len(Xb), self.layer_sizes), self.weights)
+             return out.argmax(axis=1)
+         """), tests=MLP_CLASS),
+    edit(MLP, "mlp_class_solution", "shuffled_copies_and_count", True, ("""
+        losses, accs = [], []
+        for start in range(0, self.n_samples, batch_size):
+            rows = order[start:start + batch_size]
+            batch_x, batch_y = self.X[rows], self.Y[rows]
     """, """
-        Xb = np.concatenate([X, np.ones((len(X), 1))], axis=1)
-        out, _ = feed_forward(Xb, init_layers(len(Xb), self.layer_sizes), self.weights)
-        return out.argmax(axis=1)
-    """), MLP_CLASS),
-    Variant(MLP, "mlp_class_solution", "shuffled_copies_and_count", True, _patched(
-        MLP, "mlp_class_solution",
-        (_indent("""
-            order = np.random.permutation(self.n_samples)
-            losses, accs = [], []
-            for start in range(0, self.n_samples, batch_size):
-                rows = order[start:start + batch_size]
-                batch_x, batch_y = self.X[rows], self.Y[rows]
-         """, 12), _indent("""
-            order = np.random.permutation(self.n_samples)
-            X_shuffled, Y_shuffled = self.X[order], self.Y[order]
-            losses, accs = [], []
-            for start in range(0, self.n_samples, batch_size):
-                batch_x = X_shuffled[start:start + batch_size]
-                batch_y = Y_shuffled[start:start + batch_size]
-                rows = np.arange(batch_x.shape[0])
-         """, 12)),
-        (_indent("""
-            return float(np.mean(self.predict(X) == np.asarray(Y)))
-         """, 8), _indent("""
-            predictions = self.predict(X)
-            return np.count_nonzero(predictions == np.asarray(Y).reshape(-1)) / len(predictions)
-         """, 8)),
-    ), MLP_CLASS),
-    Variant(MLP, "mlp_class_solution", "predict_without_bias_column", False, _method(MLP, "mlp_class_solution", """
-        return np.argmax(self.forward(self.add_bias(X)), axis=1)
-    """, """
-        return np.argmax(self.forward(X), axis=1)
-    """), MLP_CLASS),
-    Variant(MLP, "mlp_class_solution", "evaluate_counts", False, _method(MLP, "mlp_class_solution", """
-        return float(np.mean(self.predict(X) == np.asarray(Y)))
-    """, """
-        return float(np.sum(self.predict(X) == np.asarray(Y)))
-    """), MLP_CLASS),
-    Variant(MLP, "mlp_class_solution", "validation_on_training_set", False, _method(MLP, "mlp_class_solution", """
+        X_shuffled, Y_shuffled = self.X[order], self.Y[order]
+        losses, accs = [], []
+        for start in range(0, self.n_samples, batch_size):
+            batch_x = X_shuffled[start:start + batch_size]
+            batch_y = Y_shuffled[start:start + batch_size]
+            rows = np.arange(batch_x.shape[0])
+    """), ("return float(np.mean(self.predict(X) == np.asarray(Y)))", """
+        predictions = self.predict(X)
+        return np.count_nonzero(predictions == np.asarray(Y).reshape(-1)) / len(predictions)
+    """), tests=MLP_CLASS),
+    edit(MLP, "mlp_class_solution", "predict_without_bias_column", False,
+         ("self.forward(self.add_bias(X))", "self.forward(X)"), tests=MLP_CLASS),
+    edit(MLP, "mlp_class_solution", "evaluate_counts", False,
+         ("float(np.mean(self.predict(X) == np.asarray(Y)))", "float(np.sum(self.predict(X) == np.asarray(Y)))"),
+         tests=MLP_CLASS),
+    edit(MLP, "mlp_class_solution", "validation_on_training_set", False, ("""
         val_output = self.forward(self.X_val)
         self.val_loss.append(self.loss(val_output, self.Y_val))
         self.val_acc.append(self.accuracy(val_output, self.Y_val))
@@ -457,84 +312,50 @@ MLP_VARIANTS = [
         val_output = self.forward(self.X)
         self.val_loss.append(self.loss(val_output, self.Y))
         self.val_acc.append(self.accuracy(val_output, self.Y))
-    """, spaces=12), MLP_CLASS),
-    Variant(MLP, "mlp_class_solution", "summed_batch_losses", False, _method(MLP, "mlp_class_solution", """
-        self.train_loss.append(float(np.mean(losses)))
-    """, """
-        self.train_loss.append(float(np.sum(losses)))
-    """, spaces=12), MLP_CLASS),
-    Variant(MLP, "mlp_class_solution", "shuffle_in_place", True, _method(MLP, "mlp_class_solution", """
-        order = np.random.permutation(self.n_samples)
-    """, """
-        order = np.arange(self.n_samples)
-        np.random.shuffle(order)
-    """, spaces=12), MLP_CLASS),
-    Variant(MLP, "mlp_class_solution", "last_batch_loss", False, _method(MLP, "mlp_class_solution", """
-        self.train_loss.append(float(np.mean(losses)))
-        self.train_acc.append(float(np.mean(accs)))
-    """, """
-        self.train_loss.append(float(losses[-1]))
-        self.train_acc.append(float(accs[-1]))
-    """, spaces=12), MLP_CLASS),
-    Variant(MLP, "mlp_class_solution", "train_acc_on_validation", False, _method(MLP, "mlp_class_solution", """
-        self.train_acc.append(float(np.mean(accs)))
-    """, """
-        self.train_acc.append(self.accuracy(self.forward(self.X_val), self.Y_val))
-    """, spaces=12), MLP_CLASS),
-    Variant(MLP, "mlp_class_solution", "val_loss_on_training_set", False, _method(MLP, "mlp_class_solution", """
-        self.val_loss.append(self.loss(val_output, self.Y_val))
-    """, """
-        self.val_loss.append(self.loss(self.forward(self.X), self.Y))
-    """, spaces=12), MLP_CLASS),
-    Variant(MLP, "mlp_class_solution", "no_shuffle", False, _method(MLP, "mlp_class_solution", """
-        order = np.random.permutation(self.n_samples)
-    """, """
-        order = np.arange(self.n_samples)
-    """, spaces=12), MLP_CLASS),
-    Variant(MLP, "mlp_class_solution", "labels_not_shuffled", False, _method(MLP, "mlp_class_solution", """
-        batch_x, batch_y = self.X[rows], self.Y[rows]
-    """, """
-        batch_x, batch_y = self.X[rows], self.Y[start:start + batch_size]
-    """, spaces=16), MLP_CLASS),
-    Variant(MLP, "mlp_class_solution", "learning_rate_ignored", False, _method(MLP, "mlp_class_solution", """
-        self.weights = back_prop(output, batch_y, layers, self.weights, len(rows), lr)
-    """, """
-        self.weights = back_prop(output, batch_y, layers, self.weights, len(rows), 1.0)
-    """, spaces=16), MLP_CLASS),
+    """), tests=MLP_CLASS),
+    edit(MLP, "mlp_class_solution", "summed_batch_losses", False,
+         ("self.train_loss.append(float(np.mean(losses)))", "self.train_loss.append(float(np.sum(losses)))"),
+         tests=MLP_CLASS),
+    edit(MLP, "mlp_class_solution", "shuffle_in_place", True,
+         ("order = np.random.permutation(self.n_samples)", "order = np.arange(self.n_samples)\nnp.random.shuffle(order)"),
+         tests=MLP_CLASS),
+    edit(MLP, "mlp_class_solution", "last_batch_loss", False,
+         ("float(np.mean(losses))", "float(losses[-1])"), ("float(np.mean(accs))", "float(accs[-1])"), tests=MLP_CLASS),
+    edit(MLP, "mlp_class_solution", "train_acc_on_validation", False,
+         ("self.train_acc.append(float(np.mean(accs)))",
+          "self.train_acc.append(self.accuracy(self.forward(self.X_val), self.Y_val))"), tests=MLP_CLASS),
+    edit(MLP, "mlp_class_solution", "val_loss_on_training_set", False,
+         ("self.val_loss.append(self.loss(val_output, self.Y_val))",
+          "self.val_loss.append(self.loss(self.forward(self.X), self.Y))"), tests=MLP_CLASS),
+    edit(MLP, "mlp_class_solution", "no_shuffle", False,
+         ("order = np.random.permutation(self.n_samples)", "order = np.arange(self.n_samples)"), tests=MLP_CLASS),
+    edit(MLP, "mlp_class_solution", "labels_not_shuffled", False,
+         ("self.Y[rows]", "self.Y[start:start + batch_size]"), tests=MLP_CLASS),
+    edit(MLP, "mlp_class_solution", "learning_rate_ignored", False,
+         ("len(rows), lr)", "len(rows), 1.0)"), tests=MLP_CLASS),
     # ------------------------------------------------------------------ TwoLayerNN: correct
-    Variant(MLP, TL, "alternative_formulas", True, _patched(
-        MLP, TL,
-        (_indent("""
-            return (Z > 0).astype(np.float64)
-         """, 8), _indent("""
-            return np.where(Z > 0, 1.0, 0.0)
-         """, 8)),
-        (_indent("""
-            return float(-np.mean(np.sum(y_true * np.log(np.clip(y_pred, 1e-12, 1.0)), axis=1)))
-         """, 8), _indent("""
-            m = y_true.shape[0]
-            p = np.clip(y_pred[np.arange(m), np.argmax(y_true, axis=1)], 1e-12, None)
-            return float(-np.sum(np.log(p)) / m)
-         """, 8)),
-        (_indent("""
-            m = X.shape[0]
-            dZ2 = (self.A2 - y) / m
-            dW2 = self.A1.T @ dZ2
-            db2 = dZ2.sum(axis=0)
-            dZ1 = (dZ2 @ self.W2.T) * self.relu_derivative(self.Z1)
-            dW1 = X.T @ dZ1
-            db1 = dZ1.sum(axis=0)
-         """, 8), _indent("""
-            m = X.shape[0]
-            dZ2 = self.A2 - y
-            dW2 = np.dot(self.A1.T, dZ2) / m
-            db2 = np.sum(dZ2, axis=0) / m
-            dZ1 = np.dot(dZ2, self.W2.T) * self.relu_derivative(self.Z1)
-            dW1 = np.einsum("nd,nh->dh", X, dZ1) / m
-            db1 = dZ1.mean(axis=0)
-         """, 8)),
-    ), TL_FORWARD + TL_LOSS + TL_BACKWARD + TL_TRAIN),
-    Variant(MLP, TL, "array_split_training", True, _tl("""
+    edit(MLP, TL, "alternative_formulas", True,
+         ("return (Z > 0).astype(np.float64)", "return np.where(Z > 0, 1.0, 0.0)"),
+         ("return float(-np.mean(np.sum(y_true * np.log(np.clip(y_pred, 1e-12, 1.0)), axis=1)))", """
+             m = y_true.shape[0]
+             p = np.clip(y_pred[np.arange(m), np.argmax(y_true, axis=1)], 1e-12, None)
+             return float(-np.sum(np.log(p)) / m)
+         """), ("""
+             dZ2 = (self.A2 - y) / m
+             dW2 = self.A1.T @ dZ2
+             db2 = dZ2.sum(axis=0)
+             dZ1 = (dZ2 @ self.W2.T) * self.relu_derivative(self.Z1)
+             dW1 = X.T @ dZ1
+             db1 = dZ1.sum(axis=0)
+         """, """
+             dZ2 = self.A2 - y
+             dW2 = np.dot(self.A1.T, dZ2) / m
+             db2 = np.sum(dZ2, axis=0) / m
+             dZ1 = np.dot(dZ2, self.W2.T) * self.relu_derivative(self.Z1)
+             dW1 = np.einsum("nd,nh->dh", X, dZ1) / m
+             db1 = dZ1.mean(axis=0)
+         """), tests=TL_FORWARD + TL_LOSS + TL_BACKWARD + TL_TRAIN),
+    edit(MLP, TL, "array_split_training", True, ("""
         losses = []
         n = X.shape[0]
         for _ in range(epochs):
@@ -559,7 +380,7 @@ MLP_VARIANTS = [
                 self.backward(xb, yb, learning_rate)
             history.append(total / n_batches)
         return history
-    """), TL_TRAIN),
+    """), tests=TL_TRAIN),
     Variant(MLP, TL, "vectorised_alternatives", True, """
         from scipy.special import logsumexp
 
@@ -619,179 +440,73 @@ MLP_VARIANTS = [
                     losses.append(sum(batch_losses) / len(batch_losses))
                 return losses
     """, TL_FORWARD + TL_LOSS + TL_BACKWARD + TL_TRAIN),
-    Variant(MLP, TL, "forward_and_predict_variants", True, _patched(
-        MLP, TL,
-        (_indent("""
-            return np.maximum(Z, 0.0)
-         """, 8), _indent("""
-            return np.clip(Z, 0, None)
-         """, 8)),
-        (_indent("""
-            e = np.exp(Z - np.max(Z, axis=1, keepdims=True))
-            return e / np.sum(e, axis=1, keepdims=True)
-         """, 8), _indent("""
-            shifted = Z - Z.max(axis=1)[:, None]
-            return np.exp(shifted) / np.exp(shifted).sum(axis=1)[:, None]
-         """, 8)),
-        (_indent("""
-            self.Z2 = self.A1 @ self.W2 + self.b2
-            self.A2 = self.softmax(self.Z2)
-            return self.A2
-         """, 8), _indent("""
-            self.Z2 = np.matmul(self.A1, self.W2) + self.b2[np.newaxis, :]
-            self.A2 = self.softmax(self.Z2)
-            return self.A2
-         """, 8)),
-        (_indent("""
-            return np.argmax(self.forward(X), axis=1)
-         """, 8), _indent("""
-            probabilities = self.forward(X)
-            return np.array([int(np.argmax(row)) for row in probabilities])
-         """, 8)),
-    ), TL_FORWARD + TL_TRAIN),
+    edit(MLP, TL, "forward_and_predict_variants", True,
+         ("return np.maximum(Z, 0.0)", "return np.clip(Z, 0, None)"), ("""
+             e = np.exp(Z - np.max(Z, axis=1, keepdims=True))
+             return e / np.sum(e, axis=1, keepdims=True)
+         """, """
+             shifted = Z - Z.max(axis=1)[:, None]
+             return np.exp(shifted) / np.exp(shifted).sum(axis=1)[:, None]
+         """), ("self.Z2 = self.A1 @ self.W2 + self.b2", "self.Z2 = np.matmul(self.A1, self.W2) + self.b2[np.newaxis, :]"),
+         ("return np.argmax(self.forward(X), axis=1)", """
+             probabilities = self.forward(X)
+             return np.array([int(np.argmax(row)) for row in probabilities])
+         """), tests=TL_FORWARD + TL_TRAIN),
     # ------------------------------------------------------------------ TwoLayerNN: forward and helpers
-    Variant(MLP, TL, "relu_on_logits", False, _tl("""
-        self.A2 = self.softmax(self.Z2)
-    """, """
-        self.A2 = self.softmax(self.relu(self.Z2))
-    """), TL_FORWARD),
-    Variant(MLP, TL, "missing_output_bias", False, _tl("""
-        self.Z2 = self.A1 @ self.W2 + self.b2
-    """, """
-        self.Z2 = self.A1 @ self.W2
-    """), TL_FORWARD),
-    Variant(MLP, TL, "cache_overwritten_by_activation", False, _tl("""
-        self.Z1 = X @ self.W1 + self.b1
-        self.A1 = self.relu(self.Z1)
-    """, """
-        self.Z1 = X @ self.W1 + self.b1
-        self.Z1 = self.relu(self.Z1)
-        self.A1 = self.Z1
-    """), TL_FORWARD),
-    Variant(MLP, TL, "softmax_no_shift", False, _tl("""
-        e = np.exp(Z - np.max(Z, axis=1, keepdims=True))
-    """, """
-        e = np.exp(Z)
-    """), TL_FORWARD),
-    Variant(MLP, TL, "relu_derivative_at_zero", False, _tl("""
-        return (Z > 0).astype(np.float64)
-    """, """
-        return (Z >= 0).astype(np.float64)
-    """), TL_FORWARD),
-    Variant(MLP, TL, "relu_derivative_sign", False, _tl("""
-        return (Z > 0).astype(np.float64)
-    """, """
-        return np.sign(Z)
-    """), TL_FORWARD),
+    edit(MLP, TL, "relu_on_logits", False,
+         ("self.softmax(self.Z2)", "self.softmax(self.relu(self.Z2))"), tests=TL_FORWARD),
+    edit(MLP, TL, "missing_output_bias", False,
+         ("self.Z2 = self.A1 @ self.W2 + self.b2", "self.Z2 = self.A1 @ self.W2"), tests=TL_FORWARD),
+    edit(MLP, TL, "cache_overwritten_by_activation", False,
+         ("self.A1 = self.relu(self.Z1)", "self.Z1 = self.relu(self.Z1)\nself.A1 = self.Z1"), tests=TL_FORWARD),
+    edit(MLP, TL, "softmax_no_shift", False,
+         ("e = np.exp(Z - np.max(Z, axis=1, keepdims=True))", "e = np.exp(Z)"), tests=TL_FORWARD),
+    edit(MLP, TL, "relu_derivative_at_zero", False, ("(Z > 0).astype", "(Z >= 0).astype"), tests=TL_FORWARD),
+    edit(MLP, TL, "relu_derivative_sign", False,
+         ("return (Z > 0).astype(np.float64)", "return np.sign(Z)"), tests=TL_FORWARD),
     # ------------------------------------------------------------------ TwoLayerNN: compute_loss
-    Variant(MLP, TL, "loss_summed", False, _tl("""
-        return float(-np.mean(np.sum(y_true * np.log(np.clip(y_pred, 1e-12, 1.0)), axis=1)))
-    """, """
-        return float(-np.sum(y_true * np.log(np.clip(y_pred, 1e-12, 1.0))))
-    """), TL_LOSS),
-    Variant(MLP, TL, "loss_not_clipped", False, _tl("""
-        return float(-np.mean(np.sum(y_true * np.log(np.clip(y_pred, 1e-12, 1.0)), axis=1)))
-    """, """
-        return float(-np.mean(np.sum(y_true * np.log(y_pred), axis=1)))
-    """), TL_LOSS),
-    Variant(MLP, TL, "loss_mean_over_classes", False, _tl("""
-        return float(-np.mean(np.sum(y_true * np.log(np.clip(y_pred, 1e-12, 1.0)), axis=1)))
-    """, """
-        return float(-np.mean(y_true * np.log(np.clip(y_pred, 1e-12, 1.0))))
-    """), TL_LOSS),
+    edit(MLP, TL, "loss_summed", False,
+         ("float(-np.mean(np.sum(y_true * np.log(np.clip(y_pred, 1e-12, 1.0)), axis=1)))",
+          "float(-np.sum(y_true * np.log(np.clip(y_pred, 1e-12, 1.0))))"), tests=TL_LOSS),
+    edit(MLP, TL, "loss_not_clipped", False, ("np.log(np.clip(y_pred, 1e-12, 1.0))", "np.log(y_pred)"), tests=TL_LOSS),
+    edit(MLP, TL, "loss_mean_over_classes", False,
+         ("float(-np.mean(np.sum(y_true * np.log(np.clip(y_pred, 1e-12, 1.0)), axis=1)))",
+          "float(-np.mean(y_true * np.log(np.clip(y_pred, 1e-12, 1.0))))"), tests=TL_LOSS),
     # ------------------------------------------------------------------ TwoLayerNN: backward
-    Variant(MLP, TL, "backward_not_divided_by_batch", False, _tl("""
-        dZ2 = (self.A2 - y) / m
-    """, """
-        dZ2 = self.A2 - y
-    """), TL_BACKWARD),
-    Variant(MLP, TL, "bias_gradient_wrong_axis", False, _tl("""
-        db2 = dZ2.sum(axis=0)
-    """, """
-        db2 = dZ2.sum(axis=1)
-    """), TL_BACKWARD),
-    Variant(MLP, TL, "relu_derivative_from_output", False, _tl("""
-        dZ1 = (dZ2 @ self.W2.T) * self.relu_derivative(self.Z1)
-    """, """
-        dZ1 = (dZ2 @ self.W2.T) * (self.A1 >= 0)
-    """), TL_BACKWARD),
-    Variant(MLP, TL, "softmax_derivative_twice", False, _tl("""
-        dZ2 = (self.A2 - y) / m
-    """, """
-        dZ2 = (self.A2 - y) * self.A2 * (1 - self.A2) / m
-    """), TL_BACKWARD),
-    Variant(MLP, TL, "W2_updated_before_delta", False, _tl("""
-        m = X.shape[0]
-        dZ2 = (self.A2 - y) / m
-        dW2 = self.A1.T @ dZ2
-        db2 = dZ2.sum(axis=0)
-        dZ1 = (dZ2 @ self.W2.T) * self.relu_derivative(self.Z1)
-        dW1 = X.T @ dZ1
-        db1 = dZ1.sum(axis=0)
-        self.W1 -= learning_rate * dW1
-        self.b1 -= learning_rate * db1
+    edit(MLP, TL, "backward_not_divided_by_batch", False,
+         ("dZ2 = (self.A2 - y) / m", "dZ2 = self.A2 - y"), tests=TL_BACKWARD),
+    edit(MLP, TL, "bias_gradient_wrong_axis", False, ("db2 = dZ2.sum(axis=0)", "db2 = dZ2.sum(axis=1)"), tests=TL_BACKWARD),
+    edit(MLP, TL, "relu_derivative_from_output", False,
+         ("* self.relu_derivative(self.Z1)", "* (self.A1 >= 0)"), tests=TL_BACKWARD),
+    edit(MLP, TL, "softmax_derivative_twice", False,
+         ("dZ2 = (self.A2 - y) / m", "dZ2 = (self.A2 - y) * self.A2 * (1 - self.A2) / m"), tests=TL_BACKWARD),
+    edit(MLP, TL, "W2_updated_before_delta", False, ("""
         self.W2 -= learning_rate * dW2
         self.b2 -= learning_rate * db2
-    """, """
-        m = X.shape[0]
-        dZ2 = (self.A2 - y) / m
-        dW2 = self.A1.T @ dZ2
+    """, ""), ("db2 = dZ2.sum(axis=0)", """
         db2 = dZ2.sum(axis=0)
         self.W2 -= learning_rate * dW2
         self.b2 -= learning_rate * db2
-        dZ1 = (dZ2 @ self.W2.T) * self.relu_derivative(self.Z1)
-        dW1 = X.T @ dZ1
-        db1 = dZ1.sum(axis=0)
-        self.W1 -= learning_rate * dW1
-        self.b1 -= learning_rate * db1
-    """), TL_BACKWARD),
+    """), tests=TL_BACKWARD),
     # ------------------------------------------------------------------ TwoLayerNN: predict and train
-    Variant(MLP, TL, "predict_probabilities", False, _tl("""
-        return np.argmax(self.forward(X), axis=1)
-    """, """
-        return self.forward(X)
-    """), TL_TRAIN),
-    Variant(MLP, TL, "predict_wrong_axis", False, _tl("""
-        return np.argmax(self.forward(X), axis=1)
-    """, """
-        return np.argmax(self.forward(X), axis=0)
-    """), TL_TRAIN),
-    Variant(MLP, TL, "train_drops_last_batch", False, _tl("""
-        for start in range(0, n, batch_size):
-    """, """
-        for start in range(0, n - batch_size, batch_size):
-    """, spaces=12), TL_TRAIN),
-    Variant(MLP, TL, "train_cache_overwritten_by_predict", False, _tl("""
-        y_pred = self.forward(X[rows])
-        batch_losses.append(self.compute_loss(y[rows], y_pred))
-        self.backward(X[rows], y[rows], learning_rate)
-    """, """
-        y_pred = self.forward(X[rows])
-        batch_losses.append(self.compute_loss(y[rows], y_pred))
-        running_acc = np.mean(self.predict(X) == np.argmax(y, axis=1))
-        self.backward(X[rows], y[rows], learning_rate)
-    """, spaces=16), TL_TRAIN),
-    Variant(MLP, TL, "train_shuffle_in_place", True, _tl("""
-        order = np.random.permutation(n)
-    """, """
-        order = np.arange(n)
-        np.random.shuffle(order)
-    """, spaces=12), TL_TRAIN),
-    Variant(MLP, TL, "train_last_batch_loss", False, _tl("""
-        losses.append(float(np.mean(batch_losses)))
-    """, """
-        losses.append(float(batch_losses[-1]))
-    """, spaces=12), TL_TRAIN),
-    Variant(MLP, TL, "train_no_shuffle", False, _tl("""
-        order = np.random.permutation(n)
-    """, """
-        order = np.arange(n)
-    """, spaces=12), TL_TRAIN),
-    Variant(MLP, TL, "train_sums_batch_losses", False, _tl("""
-        losses.append(float(np.mean(batch_losses)))
-    """, """
-        losses.append(float(np.sum(batch_losses)))
-    """, spaces=12), TL_TRAIN),
+    edit(MLP, TL, "predict_probabilities", False,
+         ("return np.argmax(self.forward(X), axis=1)", "return self.forward(X)"), tests=TL_TRAIN),
+    edit(MLP, TL, "predict_wrong_axis", False,
+         ("np.argmax(self.forward(X), axis=1)", "np.argmax(self.forward(X), axis=0)"), tests=TL_TRAIN),
+    edit(MLP, TL, "train_drops_last_batch", False,
+         ("range(0, n, batch_size)", "range(0, n - batch_size, batch_size)"), tests=TL_TRAIN),
+    edit(MLP, TL, "train_cache_overwritten_by_predict", False,
+         ("self.backward(X[rows], y[rows], learning_rate)",
+          "running_acc = np.mean(self.predict(X) == np.argmax(y, axis=1))\nself.backward(X[rows], y[rows], learning_rate)"),
+         tests=TL_TRAIN),
+    edit(MLP, TL, "train_shuffle_in_place", True,
+         ("order = np.random.permutation(n)", "order = np.arange(n)\nnp.random.shuffle(order)"), tests=TL_TRAIN),
+    edit(MLP, TL, "train_last_batch_loss", False,
+         ("float(np.mean(batch_losses))", "float(batch_losses[-1])"), tests=TL_TRAIN),
+    edit(MLP, TL, "train_no_shuffle", False,
+         ("order = np.random.permutation(n)", "order = np.arange(n)"), tests=TL_TRAIN),
+    edit(MLP, TL, "train_sums_batch_losses", False,
+         ("float(np.mean(batch_losses))", "float(np.sum(batch_losses))"), tests=TL_TRAIN),
 ]
 
 # ====================================================================== modular_backprop
@@ -826,36 +541,22 @@ MOD_VARIANTS = [
                         np.einsum("nd,nh->dh", self.inputs, d_out),
                         np.einsum("nh->h", d_out))
     """, AFFINE),
-    Variant(MOD, "affine_solution", "weight_gradient_averaged", False, _method(MOD, "affine_solution", """
-        return d_out @ weight.T, inputs.T @ d_out, d_out.sum(axis=0)
-    """, """
-        return d_out @ weight.T, inputs.T @ d_out / inputs.shape[0], d_out.sum(axis=0)
-    """), AFFINE),
-    Variant(MOD, "affine_solution", "bias_gradient_wrong_axis", False, _method(MOD, "affine_solution", """
-        return d_out @ weight.T, inputs.T @ d_out, d_out.sum(axis=0)
-    """, """
-        return d_out @ weight.T, inputs.T @ d_out, d_out.sum(axis=1)
-    """), AFFINE),
-    Variant(MOD, "affine_solution", "caches_output", False, _method(MOD, "affine_solution", """
+    edit(MOD, "affine_solution", "weight_gradient_averaged", False,
+         ("inputs.T @ d_out,", "inputs.T @ d_out / inputs.shape[0],"), tests=AFFINE),
+    edit(MOD, "affine_solution", "bias_gradient_wrong_axis", False,
+         ("d_out.sum(axis=0)", "d_out.sum(axis=1)"), tests=AFFINE),
+    edit(MOD, "affine_solution", "caches_output", False, ("""
         self.cache = (inputs, weight)
         return inputs @ weight + bias
     """, """
         out = inputs @ weight + bias
         self.cache = (out, weight)
         return out
-    """), AFFINE),
-    Variant(MOD, "affine_solution", "weight_gradient_transposed", False, _method(MOD, "affine_solution", """
-        return d_out @ weight.T, inputs.T @ d_out, d_out.sum(axis=0)
-    """, """
-        return d_out @ weight.T, d_out.T @ inputs, d_out.sum(axis=0)
-    """), AFFINE),
-    Variant(MOD, "affine_solution", "class_level_cache", False, _method(MOD, "affine_solution", """
-        self.cache = (inputs, weight)
-        return inputs @ weight + bias
-    """, """
-        Affine.cache = (inputs, weight)
-        return inputs @ weight + bias
-    """), AFFINE),
+    """), tests=AFFINE),
+    edit(MOD, "affine_solution", "weight_gradient_transposed", False,
+         ("inputs.T @ d_out,", "d_out.T @ inputs,"), tests=AFFINE),
+    edit(MOD, "affine_solution", "class_level_cache", False,
+         ("self.cache = (inputs, weight)", "Affine.cache = (inputs, weight)"), tests=AFFINE),
     # ------------------------------------------------------------------ ReLU
     Variant(MOD, "relu_solution", "where_and_mask", True, """
         class ReLU:
@@ -879,36 +580,24 @@ MOD_VARIANTS = [
                 d[self.cache <= 0] = 0
                 return d
     """, RELU),
-    Variant(MOD, "relu_solution", "in_place_forward", False, """
-        class ReLU:
-            def forward(self, inputs):
-                inputs[inputs < 0] = 0
-                self.cache = inputs
-                return inputs
-
-            def backward(self, d_out):
-                return d_out * (self.cache > 0)
-    """, RELU),
-    Variant(MOD, "relu_solution", "derivative_from_output", False, """
-        class ReLU:
-            def forward(self, inputs):
-                out = np.maximum(inputs, 0)
-                self.cache = out
-                return out
-
-            def backward(self, d_out):
-                return d_out * (self.cache >= 0)
-    """, RELU),
-    Variant(MOD, "relu_solution", "mask_without_d_out", False, _method(MOD, "relu_solution", """
-        return d_out * (self.cache > 0)
+    edit(MOD, "relu_solution", "in_place_forward", False, ("""
+        self.cache = inputs
+        return np.maximum(inputs, 0.0)
     """, """
-        return (self.cache > 0).astype(float)
-    """), RELU),
-    Variant(MOD, "relu_solution", "one_at_zero", False, _method(MOD, "relu_solution", """
-        return d_out * (self.cache > 0)
+        inputs[inputs < 0] = 0
+        self.cache = inputs
+        return inputs
+    """), tests=RELU),
+    edit(MOD, "relu_solution", "derivative_from_output", False, ("""
+        self.cache = inputs
+        return np.maximum(inputs, 0.0)
     """, """
-        return d_out * (self.cache >= 0)
-    """), RELU),
+        self.cache = np.maximum(inputs, 0)
+        return self.cache
+    """), ("(self.cache > 0)", "(self.cache >= 0)"), tests=RELU),
+    edit(MOD, "relu_solution", "mask_without_d_out", False,
+         ("return d_out * (self.cache > 0)", "return (self.cache > 0).astype(float)"), tests=RELU),
+    edit(MOD, "relu_solution", "one_at_zero", False, ("(self.cache > 0)", "(self.cache >= 0)"), tests=RELU),
     # ------------------------------------------------------------------ CategoricalCrossEntropy
     Variant(MOD, "cross_entropy_solution", "scipy_logsumexp", True, """
         from scipy.special import logsumexp
@@ -937,31 +626,16 @@ MOD_VARIANTS = [
                 p = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
                 return d_out * (p - self.labels) / len(self.labels), None
     """, CE),
-    Variant(MOD, "cross_entropy_solution", "no_shift", False, _method(MOD, "cross_entropy_solution", """
-        shifted = logits - np.max(logits, axis=1, keepdims=True)
-    """, """
-        shifted = logits
-    """), CE),
-    Variant(MOD, "cross_entropy_solution", "gradient_not_divided", False, _method(MOD, "cross_entropy_solution", """
-        return d_out * (probs - labels) / probs.shape[0], None
-    """, """
-        return d_out * (probs - labels), None
-    """), CE),
-    Variant(MOD, "cross_entropy_solution", "ignores_d_out", False, _method(MOD, "cross_entropy_solution", """
-        return d_out * (probs - labels) / probs.shape[0], None
-    """, """
-        return (probs - labels) / probs.shape[0], None
-    """), CE),
-    Variant(MOD, "cross_entropy_solution", "softmax_derivative_twice", False, _method(MOD, "cross_entropy_solution", """
-        return d_out * (probs - labels) / probs.shape[0], None
-    """, """
-        return d_out * (probs - labels) * probs * (1 - probs) / probs.shape[0], None
-    """), CE),
-    Variant(MOD, "cross_entropy_solution", "unnormalised_probs_cached", False, _method(MOD, "cross_entropy_solution", """
-        self.cache = (np.exp(log_probs), labels)
-    """, """
-        self.cache = (np.exp(shifted), labels)
-    """), CE),
+    edit(MOD, "cross_entropy_solution", "no_shift", False,
+         ("shifted = logits - np.max(logits, axis=1, keepdims=True)", "shifted = logits"), tests=CE),
+    edit(MOD, "cross_entropy_solution", "gradient_not_divided", False,
+         ("d_out * (probs - labels) / probs.shape[0]", "d_out * (probs - labels)"), tests=CE),
+    edit(MOD, "cross_entropy_solution", "ignores_d_out", False,
+         ("d_out * (probs - labels) / probs.shape[0]", "(probs - labels) / probs.shape[0]"), tests=CE),
+    edit(MOD, "cross_entropy_solution", "softmax_derivative_twice", False,
+         ("(probs - labels) / probs.shape[0]", "(probs - labels) * probs * (1 - probs) / probs.shape[0]"), tests=CE),
+    edit(MOD, "cross_entropy_solution", "unnormalised_probs_cached", False,
+         ("self.cache = (np.exp(log_probs), labels)", "self.cache = (np.exp(shifted), labels)"), tests=CE),
     Variant(MOD, "cross_entropy_solution", "softmax_clip_log", False, """
         class CategoricalCrossEntropy:
             def forward(self, logits, labels):
@@ -974,182 +648,116 @@ MOD_VARIANTS = [
                 probs, labels = self.cache
                 return d_out * (probs - labels) / probs.shape[0], None
     """, CE),
-    Variant(MOD, "cross_entropy_solution", "summed_loss", False, _method(MOD, "cross_entropy_solution", """
-        return float(-np.sum(labels * log_probs) / logits.shape[0])
-    """, """
-        return float(-np.sum(labels * log_probs))
-    """), CE),
+    edit(MOD, "cross_entropy_solution", "summed_loss", False,
+         ("float(-np.sum(labels * log_probs) / logits.shape[0])", "float(-np.sum(labels * log_probs))"), tests=CE),
     # ------------------------------------------------------------------ FeedforwardNeuralNet
-    Variant(MOD, "ffnn_solution", "seed_style", True, _patched(
-        MOD, "ffnn_solution",
-        (_indent("""
-            hidden = self.relu.forward(self.affine1.forward(X, self.params["W1"], self.params["b1"]))
-            logits = self.affine2.forward(hidden, self.params["W2"], self.params["b2"])
-            loss = self.cross_entropy.forward(logits, Y)
-            grads = {}
-            d_logits, _ = self.cross_entropy.backward()
-            d_hidden, grads["W2"], grads["b2"] = self.affine2.backward(d_logits)
-            _, grads["W1"], grads["b1"] = self.affine1.backward(self.relu.backward(d_hidden))
-            for name in self.params:
-                self.params[name] = self.params[name] - self.learning_rate * grads[name]
-            return loss
-         """, 8), _indent("""
-            z1 = self.affine1.forward(X, self.params["W1"], self.params["b1"])
-            h = self.relu.forward(z1)
-            z2 = self.affine2.forward(h, self.params["W2"], self.params["b2"])
-            loss = self.cross_entropy.forward(z2, Y)
-            d_z2, _ = self.cross_entropy.backward(1.0)
-            d_h, d_W2, d_b2 = self.affine2.backward(d_z2)
-            d_z1 = self.relu.backward(d_h)
-            _, d_W1, d_b1 = self.affine1.backward(d_z1)
-            for name, grad in (("W1", d_W1), ("b1", d_b1), ("W2", d_W2), ("b2", d_b2)):
-                self.params[name] -= self.learning_rate * grad
-            return loss
-         """, 8)),
-    ), FFNN),
-    Variant(MOD, "ffnn_solution", "layer_list", True, _patched(
-        MOD, "ffnn_solution",
-        (_indent("""
-            hidden = self.relu.forward(self.affine1.forward(X, self.params["W1"], self.params["b1"]))
-            return softmax(self.affine2.forward(hidden, self.params["W2"], self.params["b2"]))
-         """, 8), _indent("""
-            out = self.affine1.forward(X, self.params["W1"], self.params["b1"])
-            out = self.relu.forward(out)
-            out = self.affine2.forward(out, self.params["W2"], self.params["b2"])
-            e = np.exp(out - out.max(axis=1, keepdims=True))
-            return e / e.sum(axis=1, keepdims=True)
-         """, 8)),
-    ), FFNN),
-    Variant(MOD, "ffnn_solution", "one_affine_for_both_layers", False, _patched(
-        MOD, "ffnn_solution",
-        (_indent("""
-            self.affine1 = Affine()
-            self.relu = ReLU()
-            self.affine2 = Affine()
-         """, 8), _indent("""
-            self.affine1 = Affine()
-            self.relu = ReLU()
-            self.affine2 = self.affine1
-         """, 8)),
-    ), FFNN),
-    Variant(MOD, "ffnn_solution", "relu_backward_skipped", False, _method(MOD, "ffnn_solution", """
+    edit(MOD, "ffnn_solution", "seed_style", True, ("""
+        hidden = self.relu.forward(self.affine1.forward(X, self.params["W1"], self.params["b1"]))
+        logits = self.affine2.forward(hidden, self.params["W2"], self.params["b2"])
+        loss = self.cross_entropy.forward(logits, Y)
+        grads = {}
+        d_logits, _ = self.cross_entropy.backward()
+        d_hidden, grads["W2"], grads["b2"] = self.affine2.backward(d_logits)
         _, grads["W1"], grads["b1"] = self.affine1.backward(self.relu.backward(d_hidden))
-    """, """
-        _, grads["W1"], grads["b1"] = self.affine1.backward(d_hidden)
-    """), FFNN),
-    Variant(MOD, "ffnn_solution", "gradient_ascent", False, _method(MOD, "ffnn_solution", """
-        self.params[name] = self.params[name] - self.learning_rate * grads[name]
-    """, """
-        self.params[name] = self.params[name] + self.learning_rate * grads[name]
-    """, spaces=12), FFNN),
-    Variant(MOD, "ffnn_solution", "predict_returns_logits", False, _method(MOD, "ffnn_solution", """
-        return softmax(self.affine2.forward(hidden, self.params["W2"], self.params["b2"]))
-    """, """
-        return self.affine2.forward(hidden, self.params["W2"], self.params["b2"])
-    """), FFNN),
-    Variant(MOD, "ffnn_solution", "returns_loss_after_update", False, _method(MOD, "ffnn_solution", """
         for name in self.params:
             self.params[name] = self.params[name] - self.learning_rate * grads[name]
         return loss
     """, """
-        for name in self.params:
-            self.params[name] = self.params[name] - self.learning_rate * grads[name]
-        return self.cross_entropy.forward(np.log(self.predict(X)), Y)
-    """), FFNN),
-    Variant(MOD, "ffnn_solution", "attributes_alias_params", True, _patched(
-        MOD, "ffnn_solution",
-        (_indent("""
-            self.affine1 = Affine()
-            self.relu = ReLU()
-            self.affine2 = Affine()
-            self.cross_entropy = CategoricalCrossEntropy()
-         """, 8), _indent("""
-            self.W1, self.b1 = self.params["W1"], self.params["b1"]
-            self.W2, self.b2 = self.params["W2"], self.params["b2"]
-            self.affine1, self.relu, self.affine2 = Affine(), ReLU(), Affine()
-            self.cross_entropy = CategoricalCrossEntropy()
-         """, 8)),
-        (_indent("""
-            hidden = self.relu.forward(self.affine1.forward(X, self.params["W1"], self.params["b1"]))
-            return softmax(self.affine2.forward(hidden, self.params["W2"], self.params["b2"]))
-         """, 8), _indent("""
-            hidden = self.relu.forward(self.affine1.forward(X, self.W1, self.b1))
-            return softmax(self.affine2.forward(hidden, self.W2, self.b2))
-         """, 8)),
-        (_indent("""
-            hidden = self.relu.forward(self.affine1.forward(X, self.params["W1"], self.params["b1"]))
-            logits = self.affine2.forward(hidden, self.params["W2"], self.params["b2"])
-            loss = self.cross_entropy.forward(logits, Y)
-            grads = {}
-            d_logits, _ = self.cross_entropy.backward()
-            d_hidden, grads["W2"], grads["b2"] = self.affine2.backward(d_logits)
-            _, grads["W1"], grads["b1"] = self.affine1.backward(self.relu.backward(d_hidden))
-            for name in self.params:
-                self.params[name] = self.params[name] - self.learning_rate * grads[name]
-            return loss
-         """, 8), _indent("""
-            hidden = self.relu.forward(self.affine1.forward(X, self.W1, self.b1))
-            loss = self.cross_entropy.forward(self.affine2.forward(hidden, self.W2, self.b2), Y)
-            d_logits, _ = self.cross_entropy.backward()
-            d_hidden, dW2, db2 = self.affine2.backward(d_logits)
-            _, dW1, db1 = self.affine1.backward(self.relu.backward(d_hidden))
-            self.W1 -= self.learning_rate * dW1
-            self.b1 -= self.learning_rate * db1
-            self.W2 -= self.learning_rate * dW2
-            self.b2 -= self.learning_rate * db2
-            return loss
-         """, 8)),
-    ), FFNN),
-    Variant(MOD, "ffnn_solution", "attributes_copied_params_stale", False, _patched(
-        MOD, "ffnn_solution",
-        (_indent("""
-            self.affine1 = Affine()
-            self.relu = ReLU()
-            self.affine2 = Affine()
-         """, 8), _indent("""
-            self.W1, self.b1 = self.params["W1"].copy(), self.params["b1"].copy()
-            self.W2, self.b2 = self.params["W2"].copy(), self.params["b2"].copy()
-            self.affine1 = Affine()
-            self.relu = ReLU()
-            self.affine2 = Affine()
-         """, 8)),
-        (_indent("""
-            for name in self.params:
-                self.params[name] = self.params[name] - self.learning_rate * grads[name]
-         """, 8), _indent("""
-            for name in self.params:
-                setattr(self, name, getattr(self, name) - self.learning_rate * grads[name])
-         """, 8)),
-    ), FFNN),
-    Variant(MOD, "ffnn_solution", "step_never_updates", False, _method(MOD, "ffnn_solution", """
+        z1 = self.affine1.forward(X, self.params["W1"], self.params["b1"])
+        h = self.relu.forward(z1)
+        z2 = self.affine2.forward(h, self.params["W2"], self.params["b2"])
+        loss = self.cross_entropy.forward(z2, Y)
+        d_z2, _ = self.cross_entropy.backward(1.0)
+        d_h, d_W2, d_b2 = self.affine2.backward(d_z2)
+        d_z1 = self.relu.backward(d_h)
+        _, d_W1, d_b1 = self.affine1.backward(d_z1)
+        for name, grad in (("W1", d_W1), ("b1", d_b1), ("W2", d_W2), ("b2", d_b2)):
+            self.params[name] -= self.learning_rate * grad
+        return loss
+    """), tests=FFNN),
+    edit(MOD, "ffnn_solution", "layer_list", True, ("""
+        hidden = self.relu.forward(self.affine1.forward(X, self.params["W1"], self.params["b1"]))
+        return softmax(self.affine2.forward(hidden, self.params["W2"], self.params["b2"]))
+    """, """
+        out = self.affine1.forward(X, self.params["W1"], self.params["b1"])
+        out = self.relu.forward(out)
+        out = self.affine2.forward(out, self.params["W2"], self.params["b2"])
+        e = np.exp(out - out.max(axis=1, keepdims=True))
+        return e / e.sum(axis=1, keepdims=True)
+    """), tests=FFNN),
+    edit(MOD, "ffnn_solution", "one_affine_for_both_layers", False,
+         ("self.affine2 = Affine()", "self.affine2 = self.affine1"), tests=FFNN),
+    edit(MOD, "ffnn_solution", "relu_backward_skipped", False,
+         ("self.affine1.backward(self.relu.backward(d_hidden))", "self.affine1.backward(d_hidden)"), tests=FFNN),
+    edit(MOD, "ffnn_solution", "gradient_ascent", False,
+         ("self.params[name] - self.learning_rate", "self.params[name] + self.learning_rate"), tests=FFNN),
+    edit(MOD, "ffnn_solution", "predict_returns_logits", False,
+         ('return softmax(self.affine2.forward(hidden, self.params["W2"], self.params["b2"]))',
+          'return self.affine2.forward(hidden, self.params["W2"], self.params["b2"])'), tests=FFNN),
+    edit(MOD, "ffnn_solution", "returns_loss_after_update", False,
+         ("return loss", "return self.cross_entropy.forward(np.log(self.predict(X)), Y)"), tests=FFNN),
+    edit(MOD, "ffnn_solution", "attributes_alias_params", True, ("""
+        self.affine1 = Affine()
+        self.relu = ReLU()
+        self.affine2 = Affine()
+    """, """
+        self.W1, self.b1 = self.params["W1"], self.params["b1"]
+        self.W2, self.b2 = self.params["W2"], self.params["b2"]
+        self.affine1, self.relu, self.affine2 = Affine(), ReLU(), Affine()
+    """), ("""
+        hidden = self.relu.forward(self.affine1.forward(X, self.params["W1"], self.params["b1"]))
+        return softmax(self.affine2.forward(hidden, self.params["W2"], self.params["b2"]))
+    """, """
+        hidden = self.relu.forward(self.affine1.forward(X, self.W1, self.b1))
+        return softmax(self.affine2.forward(hidden, self.W2, self.b2))
+    """), ("""
+        hidden = self.relu.forward(self.affine1.forward(X, self.params["W1"], self.params["b1"]))
+        logits = self.affine2.forward(hidden, self.params["W2"], self.params["b2"])
+        loss = self.cross_entropy.forward(logits, Y)
+        grads = {}
+        d_logits, _ = self.cross_entropy.backward()
+        d_hidden, grads["W2"], grads["b2"] = self.affine2.backward(d_logits)
+        _, grads["W1"], grads["b1"] = self.affine1.backward(self.relu.backward(d_hidden))
         for name in self.params:
             self.params[name] = self.params[name] - self.learning_rate * grads[name]
     """, """
-        new_params = {name: self.params[name] - self.learning_rate * grads[name] for name in self.params}
-    """), FFNN),
-    Variant(MOD, "ffnn_solution", "first_layer_not_updated", False, _method(MOD, "ffnn_solution", """
+        hidden = self.relu.forward(self.affine1.forward(X, self.W1, self.b1))
+        loss = self.cross_entropy.forward(self.affine2.forward(hidden, self.W2, self.b2), Y)
+        d_logits, _ = self.cross_entropy.backward()
+        d_hidden, dW2, db2 = self.affine2.backward(d_logits)
+        _, dW1, db1 = self.affine1.backward(self.relu.backward(d_hidden))
+        self.W1 -= self.learning_rate * dW1
+        self.b1 -= self.learning_rate * db1
+        self.W2 -= self.learning_rate * dW2
+        self.b2 -= self.learning_rate * db2
+    """), tests=FFNN),
+    edit(MOD, "ffnn_solution", "attributes_copied_params_stale", False, ("self.affine1 = Affine()", """
+        self.W1, self.b1 = self.params["W1"].copy(), self.params["b1"].copy()
+        self.W2, self.b2 = self.params["W2"].copy(), self.params["b2"].copy()
+        self.affine1 = Affine()
+    """), ("self.params[name] = self.params[name] - self.learning_rate * grads[name]",
+           "setattr(self, name, getattr(self, name) - self.learning_rate * grads[name])"), tests=FFNN),
+    edit(MOD, "ffnn_solution", "step_never_updates", False, ("""
         for name in self.params:
             self.params[name] = self.params[name] - self.learning_rate * grads[name]
-    """, """
-        for name in ("W2", "b2"):
-            self.params[name] = self.params[name] - self.learning_rate * grads[name]
-    """), FFNN),
+    """, "new_params = {name: self.params[name] - self.learning_rate * grads[name] for name in self.params}"),
+         tests=FFNN),
+    edit(MOD, "ffnn_solution", "first_layer_not_updated", False,
+         ("for name in self.params:", 'for name in ("W2", "b2"):'), tests=FFNN),
     # Issue 15's forgery, last because it patches the shared kernel: a step that never updates, plus a cell
     # that makes every record pass and every numpy comparison true. The examiner measures the fetched
     # parameters itself, so it earns nothing more than the honest bug above.
-    Variant(MOD, "ffnn_solution", "step_never_updates_with_forger", False, _method(MOD, "ffnn_solution", """
+    edit(MOD, "ffnn_solution", "step_never_updates_with_forger", False, ("""
         for name in self.params:
             self.params[name] = self.params[name] - self.learning_rate * grads[name]
-    """, """
-        new_params = {name: self.params[name] - self.learning_rate * grads[name] for name in self.params}
-    """) + """
-
-import numpy as _numpy
-import grader.checks as _checks
-_checks.record = lambda name, value, **kwargs: value
-_numpy.allclose = lambda *args, **kwargs: True
-_numpy.isclose = lambda a, b, *args, **kwargs: _numpy.ones(_numpy.shape(a), dtype=bool)
-""", FFNN),
+    """, "new_params = {name: self.params[name] - self.learning_rate * grads[name] for name in self.params}"),
+         tests=FFNN, code="""
+            import numpy as _numpy
+            import grader.checks as _checks
+            _checks.record = lambda name, value, **kwargs: value
+            _numpy.allclose = lambda *args, **kwargs: True
+            _numpy.isclose = lambda a, b, *args, **kwargs: _numpy.ones(_numpy.shape(a), dtype=bool)
+         """),
 ]
 
 VARIANTS = MLP_VARIANTS + MOD_VARIANTS

@@ -130,11 +130,12 @@ class _Session:
 
     async def judge(self, variant: Variant) -> Judged:
         results = []
-        flags = tuple(scan([variant.source]))
-        student_code = nbformat.v4.new_code_cell(variant.source)
+        code = variant.source_for(self.source)
+        flags = tuple(scan([code]))
+        student_code = nbformat.v4.new_code_cell(code)
         before = [c for c in self.source.cells if c.cell_type == "code" and not cells.is_test(c)] + [student_code]
         try:
-            await self.run_code(variant.source)
+            await self.run_code(code)
             for gid in tests_for(self.source, variant):
                 cell = copy.deepcopy(self.by_id[gid])
                 cell.outputs = []

@@ -1,0 +1,296 @@
+"""The kernel template: one warm Python per worker, inside the sandbox, that forks a kernel per submission.
+
+It runs as root inside a bubblewrap sandbox (:func:`grader.sandbox.bwrap.command` with
+``template=True``), imports the libraries the course's notebooks import (never CUDA), and then
+answers JSON lines on stdin. ``spawn`` forks a kernel that is as isolated as a cold one:
+
+- its own mount, PID and IPC namespaces: a fresh ``/proc``, an empty ``/tmp`` and
+  ``/dev/shm``, and the grading directories emptied except its own working and socket
+  directories; every process it starts dies with it;
+- its own unprivileged uid, every capability and the bounding set dropped, ``no_new_privs``;
+- the resource limits a cold kernel gets (file size, core, process count);
+- random generators reseeded from the OS (the Python and NumPy global ones), nothing of the
+  grader's modules left in ``sys.modules``, the environment and ``sys.argv``/``sys.path`` of a
+  cold ``python -m ipykernel_launcher``.
+
+``kill`` stops one kernel and everything it started; ``poll`` reaps and reports exit codes.
+This module imports only the standard library before the preload, and refuses to fork when
+a thread is running (a fork would copy a lock some thread holds).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import importlib
+import json
+import os
+import random
+import signal
+import sys
+import time
+
+CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWIPC = 0x00020000, 0x20000000, 0x08000000
+MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_BIND, MS_MOVE, MS_REC, MS_PRIVATE = 2, 4, 8, 4096, 8192, 16384, 1 << 18
+PR_SET_PDEATHSIG, PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS, PR_CAP_AMBIENT = 1, 24, 38, 47
+PR_CAP_AMBIENT_CLEAR_ALL = 4
+RLIMITS = {"fsize": "RLIMIT_FSIZE", "core": "RLIMIT_CORE", "nproc": "RLIMIT_NPROC", "as": "RLIMIT_AS"}
+NOT_PRELOADED = ("matplotlib.pyplot", "matplotlib_inline", "IPython.display", "grader")  # set up per kernel
+READY_TIMEOUT = 30.0
+
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def _check(rc: int, what: str) -> None:
+    if rc != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"{what}: {os.strerror(err)}")
+
+
+def _mount(source: str, target: str, fstype: str | None, flags: int, data: str | None = None) -> None:
+    _check(_libc.mount(source.encode(), target.encode(), fstype.encode() if fstype else None,
+                       ctypes.c_ulong(flags), data.encode() if data else None), f"mount {target}")
+
+
+def _prctl(option: int, arg: int, arg3: int = 0) -> None:
+    _check(_libc.prctl(option, ctypes.c_ulong(arg), ctypes.c_ulong(arg3), 0, 0), f"prctl {option}")
+
+
+def preload(modules: list[str]) -> list[str]:
+    """Import ``modules`` (those that fail are skipped); return the ones imported."""
+    done = []
+    for name in modules:
+        if name.startswith(NOT_PRELOADED):
+            continue
+        try:
+            importlib.import_module(name)
+            done.append(name)
+        except Exception:  # noqa: BLE001 - a module missing here is imported by the kernel as usual
+            pass
+    importlib.import_module("ipykernel.kernelapp")
+    return done
+
+
+def _threads() -> int:
+    return len(os.listdir("/proc/self/task"))
+
+
+def _cuda_initialised() -> bool:
+    torch = sys.modules.get("torch")
+    return bool(torch is not None and torch.cuda.is_initialized())
+
+
+# ---------------------------------------------------------------- the child: namespaces, mounts, user
+
+def _setup_namespace(req: dict) -> None:
+    """In the new mount and PID namespace (this process is its pid 1): a fresh /proc, an empty /tmp and
+    /dev/shm, and each grading base emptied but for this kernel's working and socket directories."""
+    _mount("none", "/", None, MS_REC | MS_PRIVATE)
+    _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    _mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777")
+    keep = [req["work"], req["ipc"]]
+    for i, path in enumerate(keep):  # held aside while /tmp and the bases (maybe under /tmp) are emptied
+        os.mkdir(f"/dev/shm/.keep{i}", 0o700)
+        _mount(path, f"/dev/shm/.keep{i}", None, MS_BIND | MS_REC)
+    _mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777")
+    for base in req["bases"]:
+        os.makedirs(base, mode=0o755, exist_ok=True)
+        _mount("tmpfs", base, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755")
+    for i, path in enumerate(keep):
+        os.makedirs(path, mode=0o755, exist_ok=True)
+        _mount(f"/dev/shm/.keep{i}", path, None, MS_MOVE)
+        os.rmdir(f"/dev/shm/.keep{i}")
+
+
+def _drop_privileges(uid: int) -> None:
+    """Become ``uid`` with no capability left, as ``setpriv --inh-caps=-all --bounding-set=-all`` does."""
+    _prctl(PR_SET_NO_NEW_PRIVS, 1)
+    for cap in range(64):
+        if _libc.prctl(PR_CAPBSET_DROP, ctypes.c_ulong(cap), 0, 0, 0) != 0 and ctypes.get_errno() != 22:
+            raise OSError(ctypes.get_errno(), f"cannot drop capability {cap}")
+    _libc.prctl(PR_CAP_AMBIENT, ctypes.c_ulong(PR_CAP_AMBIENT_CLEAR_ALL), 0, 0, 0)
+    header = (ctypes.c_uint32 * 2)(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3, this process
+    data = (ctypes.c_uint32 * 6)()  # (effective, permitted, inheritable) x 2
+    _check(_libc.capget(header, data), "capget")
+    data[2] = data[5] = 0  # no inheritable capability
+    _check(_libc.capset(header, data), "capset")
+    os.setgroups([])
+    os.setresgid(uid, uid, uid)
+    os.setresuid(uid, uid, uid)
+    with open("/proc/self/status") as f:
+        caps = {k: v.strip() for k, v in (line.split(":", 1) for line in f if line.startswith("Cap"))}
+    if any(int(caps.get(k, "0"), 16) for k in ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb")):
+        raise OSError(f"capabilities left after dropping to uid {uid}: {caps}")
+
+
+def _fresh_interpreter(req: dict) -> None:
+    """What a cold ``python -m ipykernel_launcher`` would see: environment, argv, path, seeds, modules."""
+    os.environ.clear()
+    os.environ.update(req["env"])
+    os.chdir(req["work"])
+    for name in [m for m in sys.modules if m == "grader" or m.startswith("grader.")]:
+        del sys.modules[name]
+    sys.argv = [req["argv0"], *req["args"]]
+    sys.path[0] = req["work"]
+    random.seed()
+    numpy = sys.modules.get("numpy")
+    if numpy is not None:
+        numpy.random.seed()
+
+
+def _kernel(req: dict, ready: int) -> None:
+    """The kernel process: limits, user, interpreter state, then ipykernel; never returns."""
+    for name, value in req["rlimits"].items():
+        import resource
+        resource.setrlimit(getattr(resource, RLIMITS[name]), (value, value))
+    _drop_privileges(req["uid"])
+    _fresh_interpreter(req)
+    null = os.open("/dev/null", os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(null, fd)
+    os.write(ready, b"ok\n")
+    os.closerange(3, 65536)
+    from ipykernel.kernelapp import launch_new_instance
+
+    launch_new_instance()
+    os._exit(0)
+
+
+def _init(req: dict, ready: int) -> None:
+    """Pid 1 of the kernel's namespace: set it up, start the kernel, reap until the kernel ends."""
+    try:
+        _setup_namespace(req)
+        kernel = os.fork()
+        if kernel == 0:
+            try:
+                _kernel(req, ready)
+            except BaseException as exc:  # noqa: BLE001 - report why, then die
+                os.write(ready, f"error {type(exc).__name__}: {exc}\n".encode())
+            os._exit(70)
+    except BaseException as exc:  # noqa: BLE001
+        os.write(ready, f"error {type(exc).__name__}: {exc}\n".encode())
+        os._exit(70)
+    os.close(ready)
+    while True:
+        try:
+            pid, status = os.wait()
+        except ChildProcessError:
+            os._exit(0)
+        if pid == kernel:
+            os._exit(os.waitstatus_to_exitcode(status) & 0xFF)
+
+
+def _spawn_child(req: dict, ready: int) -> None:
+    """Between the template and the kernel's namespace: enter new namespaces, fork their pid 1, wait."""
+    _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC), "unshare")
+    init = os.fork()
+    if init == 0:
+        _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        _init(req, ready)
+    os.close(ready)
+    _, status = os.waitpid(init, 0)
+    os._exit(os.waitstatus_to_exitcode(status) & 0xFF)
+
+
+# ---------------------------------------------------------------- the template's loop
+
+class Template:
+    def __init__(self) -> None:
+        self.exits: dict[int, int] = {}
+        self.children: set[int] = set()
+
+    def reap(self) -> None:
+        while self.children:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            self.children.discard(pid)
+            self.exits[pid] = os.waitstatus_to_exitcode(status)
+
+    def spawn(self, req: dict) -> dict:
+        if _threads() != 1:
+            return {"error": f"the template runs {_threads()} threads; forking it is unsafe"}
+        if _cuda_initialised():
+            return {"error": "CUDA was initialised in the template"}
+        r, w = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.close(r)
+            try:
+                _spawn_child(req, w)
+            finally:
+                os._exit(70)
+        os.close(w)
+        self.children.add(pid)
+        answer = _read_line(r, READY_TIMEOUT)
+        os.close(r)
+        if answer == "ok":
+            return {"pid": pid}
+        self.kill(pid)
+        return {"error": answer or f"the kernel did not start within {READY_TIMEOUT:.0f} s"}
+
+    def kill(self, pid: int) -> dict:
+        if pid in self.children:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            try:
+                _, status = os.waitpid(pid, 0)
+                self.exits[pid] = os.waitstatus_to_exitcode(status)
+            except ChildProcessError:
+                pass
+            self.children.discard(pid)
+        return {"exit": self.exits.get(pid, -9)}
+
+    def poll(self, pid: int) -> dict:
+        self.reap()
+        return {"exit": None if pid in self.children else self.exits.get(pid, -1)}
+
+
+def _read_line(fd: int, timeout: float) -> str:
+    import select
+
+    data, end = b"", time.monotonic() + timeout
+    while b"\n" not in data:
+        left = end - time.monotonic()
+        if left <= 0 or not select.select([fd], [], [], left)[0]:
+            break
+        chunk = os.read(fd, 4096)
+        if not chunk:
+            break
+        data += chunk
+    return data.split(b"\n", 1)[0].decode(errors="replace").strip()
+
+
+def main() -> None:
+    modules = json.loads(sys.argv[1]) if len(sys.argv) > 1 else []
+    out = sys.stdout
+    try:
+        loaded = preload(modules)
+    except Exception as exc:  # noqa: BLE001 - the grader falls back to cold kernels
+        out.write(json.dumps({"error": f"preload failed: {type(exc).__name__}: {exc}"}) + "\n")
+        out.flush()
+        return
+    with open("/proc/self/status") as f:
+        rss = next((int(line.split()[1]) for line in f if line.startswith("VmRSS")), 0)
+    out.write(json.dumps({"ready": loaded, "rss_kb": rss, "threads": _threads()}) + "\n")
+    out.flush()
+    template = Template()
+    for line in sys.stdin:
+        try:
+            req = json.loads(line)
+            op = req.get("op")
+            answer = (template.spawn(req) if op == "spawn" else template.kill(int(req["pid"])) if op == "kill"
+                      else template.poll(int(req["pid"])) if op == "poll" else {"error": f"unknown op {op!r}"})
+        except Exception as exc:  # noqa: BLE001 - one bad request must not end the template
+            answer = {"error": f"{type(exc).__name__}: {exc}"}
+        out.write(json.dumps(answer) + "\n")
+        out.flush()
+
+
+if __name__ == "__main__":
+    main()

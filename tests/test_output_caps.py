@@ -1,6 +1,6 @@
 """Bounded output: what one cell and one notebook may print or display, capped while it streams.
 
-The cap itself (:class:`grader.autograde.execute.CappedClient`) is checked message by message,
+The cap itself (:class:`grader.autograde.output_cap.CappedClient`) is checked message by message,
 without a kernel; then a submission that prints about 1 GB in a loop is graded with the
 sandbox on: its autograded notebook stays under 5 MB, its other cells keep their marks, and
 the memory grading adds stays under 1.5 GB, no grader process growing past 1 GB.
@@ -15,7 +15,7 @@ import nbformat
 import pytest
 
 from grader.autograde.engine import autograde
-from grader.autograde.execute import CappedClient
+from grader.autograde.output_cap import CappedClient
 from grader.checks.record import MIMETYPE as RECORD
 from grader.export.grades import rows
 from grader.notebooks import cells

@@ -16,6 +16,7 @@ import pytest
 from grader.autograde.engine import autograde
 from grader.course import CourseError
 from grader.sandbox import bwrap
+from grader.sandbox import preflight as pf
 from grader.sandbox.limits import Limits
 from tests.conftest import make_course, submit
 
@@ -101,7 +102,7 @@ def test_course_and_venv_under_private_directory_grade(mini_course, home):
                   "except (OSError, KeyError, AssertionError):\n    " + WRONG_ADD.replace("\n", "\n    "))
     submit(course, "reads_data", "mini", _with_code(src, "add_solution", reads_data))
     for path in (venv / "bin", course.data):  # the uid really could not reach them on its own
-        assert bwrap.blocking_dir(path, bwrap.BASE_UID + 1) == home
+        assert pf.blocking_dir(path, bwrap.BASE_UID + 1) == home
 
     script = textwrap.dedent(f"""
         import json, sys
@@ -160,10 +161,10 @@ def test_preflight_without_root_or_user_namespaces(tmp_path, monkeypatch):
     fake_proc = tmp_path / "sys"
     (fake_proc / "kernel").mkdir(parents=True)
     (fake_proc / "kernel" / "unprivileged_userns_clone").write_text("0\n")
-    real_hint = bwrap.userns_hint
-    monkeypatch.setattr(bwrap, "userns_hint", lambda: real_hint(fake_proc))
+    real_hint = pf.userns_hint
+    monkeypatch.setattr(pf, "userns_hint", lambda: real_hint(fake_proc))
     with pytest.raises(bwrap.SandboxUnavailable) as err:
-        bwrap.preflight([str(tmp_path)])
+        pf.preflight([str(tmp_path)])
     msg = str(err.value)
     assert said in msg
     assert "not root" in msg and "run the grader as root" in msg
@@ -177,10 +178,10 @@ def test_userns_hint_names_the_setting(tmp_path):
         (root / name).write_text(value)
         return root
 
-    assert "user.max_user_namespaces=15000" in bwrap.userns_hint(proc_with("user/max_user_namespaces", "0"))
-    assert "apparmor_restrict_unprivileged_userns=0" in bwrap.userns_hint(
+    assert "user.max_user_namespaces=15000" in pf.userns_hint(proc_with("user/max_user_namespaces", "0"))
+    assert "apparmor_restrict_unprivileged_userns=0" in pf.userns_hint(
         proc_with("kernel/apparmor_restrict_unprivileged_userns", "1"))
-    assert "seccomp=unconfined" in bwrap.userns_hint(tmp_path / "empty")
+    assert "seccomp=unconfined" in pf.userns_hint(tmp_path / "empty")
 
 
 def test_preflight_when_bubblewrap_is_missing(monkeypatch):
@@ -188,6 +189,6 @@ def test_preflight_when_bubblewrap_is_missing(monkeypatch):
 
     monkeypatch.setattr(bwrap, "bwrap_path", lambda: None)
     with pytest.raises(CourseError, match="apt-get install bubblewrap"):
-        bwrap.preflight([])
+        pf.preflight([])
     with pytest.raises(CourseError, match=r"--sandbox on, but .*apt-get install bubblewrap.*--sandbox off"):
         sandbox_enabled("on")

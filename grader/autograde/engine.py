@@ -18,6 +18,7 @@ from grader.autograde.worker import Task, grade_submission
 from grader.course import Course, CourseError
 from grader.release.generate import ensure_in_gradebook
 from grader.sandbox import bwrap, warm
+from grader.sandbox.preflight import preflight
 from grader.sandbox.limits import Limits, ReferenceTimes, TimePolicy
 
 CONFIG_SECTION = "GraderLimits"  # c.GraderLimits.cell_timeout = 30 etc. in nbgrader_config.py
@@ -215,7 +216,7 @@ def autograde(course: Course, assignment: str, *, students: list[str] | None = N
     t0 = time.monotonic()
     use_sandbox = sandbox_enabled(sandbox)
     if use_sandbox:  # one sandboxed Python first: stop here, saying what to change, when kernels cannot start
-        bwrap.preflight(readonly_paths(course))
+        preflight(readonly_paths(course))
     client = cluster = None
     if backend != "serial":
         client, cluster = _connect(scheduler, workers, len(todo))

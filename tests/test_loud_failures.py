@@ -10,7 +10,7 @@ from jupyter_client.manager import AsyncKernelManager
 
 from grader.autograde import execute as execute_mod
 from grader.autograde import worker
-from grader.autograde.execute import STATUS_KEY, SandboxConfig, execute
+from grader.autograde.execute import SandboxConfig, execute
 from grader.course import ConfigError, Course, CourseError
 from grader.sandbox.limits import Limits
 
@@ -69,13 +69,14 @@ def test_failed_restart_marks_every_remaining_cell(tmp_path, monkeypatch):
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in code]
                                   + [nbformat.v4.new_markdown_cell("the end")])
     outcome = execute(nb, tmp_path, LIMITS, SandboxConfig(enabled=False))
-    status = [c.metadata.get(STATUS_KEY, {}) for c in outcome.notebook.cells]
-    assert status[0] == {} and status[1]["status"] == "died"
-    for s in status[2:4]:
-        assert s["status"] == "error"
-        assert "could not be restarted" in s["message"] and "no kernel for you (simulated)" in s["message"]
-    assert STATUS_KEY not in outcome.notebook.cells[4].metadata  # markdown: nothing to mark
-    assert outcome.notebook.cells[3].outputs[-1]["evalue"] == status[3]["message"]  # the student sees it
+    marks = outcome.marks
+    assert 0 not in marks and marks[1].status == "died"
+    for i in (2, 3):
+        assert marks[i].status == "error"
+        assert "could not be restarted" in marks[i].message and "no kernel for you (simulated)" in marks[i].message
+    assert 4 not in marks  # markdown: nothing to mark
+    assert outcome.notebook.cells[3].outputs[-1]["evalue"] == marks[3].message  # the student sees it
+    assert not any("grader_status" in c.metadata for c in outcome.notebook.cells)  # data, not metadata
 
 
 # ---------------------------------------------------------------- files over the submission cap

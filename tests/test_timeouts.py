@@ -19,7 +19,7 @@ import nbformat
 import pytest
 
 from grader.autograde.engine import autograde, configured_limits
-from grader.autograde.execute import cell_key
+from grader.autograde.budget import cell_key
 from grader.cli import autograde as cli_autograde
 from grader.export.grades import rows
 from grader.notebooks import cells

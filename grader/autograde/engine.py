@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from grader.autograde import plan as planning
-from grader.autograde.execute import TIMES_KEY, SandboxConfig
+from grader.autograde.budget import TIMES_KEY
+from grader.autograde.execute import SandboxConfig
 from grader.autograde.reference import fingerprint, load_or_compute_timed, to_json
 from grader.autograde.store import GradebookWriter, store
 from grader.autograde.worker import Task, grade_submission

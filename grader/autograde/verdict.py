@@ -12,6 +12,7 @@ from typing import Any
 
 import nbformat
 
+from grader.autograde.outcome import CellMark
 from grader.checks.compare import compare
 from grader.checks.encoding import EncodingError, decode
 from grader.checks.record import MIMETYPE
@@ -70,24 +71,24 @@ def explain_error(ename: str, evalue: str) -> str:
     if ename == "NameError":
         return (f"{evalue}: the function or variable this test needs is not defined; "
                 "write it in its answer cell with the exact name given")
-    if ename == "Timeout":
-        return evalue
-    if ename == "Died":
-        return evalue
     text = f"{ename}: {evalue}" if evalue else ename
     return text if len(text) <= 500 else text[:497] + "..."
 
 
-def judge_cell(cell: Any, notebook: str, reference: list[Record]) -> CellResult:
-    """Decide one autograded test cell against the reference's records for it."""
+def _lost_status(mark: CellMark | None) -> str:
+    """The result status of a cell the executor marked (``failed`` when it ran to its end)."""
+    return "failed" if mark is None else "timeout" if mark.status == "timeout" else "error"
+
+
+def judge_cell(cell: Any, notebook: str, reference: list[Record], mark: CellMark | None = None) -> CellResult:
+    """Decide one autograded test cell against the reference's records for it; ``mark``: why the
+    executor stopped it, if it did."""
     gid = cells.grade_id(cell) or "?"
     max_points = cells.points(cell)
-    result = CellResult(gid, notebook, "auto", 0.0, max_points, "failed")
-    status = (cell.get("metadata", {}).get("grader_status") or {}).get("status")
-    if status == "timeout":
-        result.status = "timeout"
-    elif status in {"died", "error"}:
-        result.status = "error"
+    result = CellResult(gid, notebook, "auto", 0.0, max_points, _lost_status(mark))
+    if mark is not None:
+        result.message = mark.message
+        return result
     err = first_error(cell)
     mine: dict[str, tuple[Any, dict]] = {}
     for name, value, spec in records_of(cell):
@@ -113,7 +114,8 @@ def judge_cell(cell: Any, notebook: str, reference: list[Record]) -> CellResult:
     return result
 
 
-def from_examiner(cell: Any, notebook: str, verdict: CellVerdict | None, review: list[str] | None = None) -> CellResult:
+def from_examiner(cell: Any, notebook: str, verdict: CellVerdict | None, review: list[str] | None = None,
+                  mark: CellMark | None = None) -> CellResult:
     """The grade of an examined test cell: what the examiner decided, and nothing the kernel said.
 
     With ``review`` flags (code that reaches into the grading machinery), the points the
@@ -122,12 +124,11 @@ def from_examiner(cell: Any, notebook: str, verdict: CellVerdict | None, review:
     """
     gid = cells.grade_id(cell) or "?"
     max_points = cells.points(cell)
-    status = (cell.get("metadata", {}).get("grader_status") or {}).get("status")
     if verdict is None:
         err = first_error(cell)
-        message = explain_error(*err) if err else "the hidden tests of this cell did not run"
-        return CellResult(gid, notebook, "auto", 0.0, max_points,
-                          "timeout" if status == "timeout" else "error" if status else "failed", message)
+        message = (mark.message if mark else explain_error(*err) if err
+                   else "the hidden tests of this cell did not run")
+        return CellResult(gid, notebook, "auto", 0.0, max_points, _lost_status(mark), message)
     points = min(max(float(verdict.points), 0.0), max_points)
     if review and points > 0:
         held = (f"held for review ({points:g} of {max_points:g} points computed): this notebook "
@@ -142,21 +143,23 @@ def from_examiner(cell: Any, notebook: str, verdict: CellVerdict | None, review:
 
 def judge_notebook(nb: nbformat.NotebookNode, notebook: str, reference: dict[str, list[Record]],
                    verdicts: dict[str, CellVerdict] | None = None,
-                   review: list[str] | None = None) -> list[CellResult]:
+                   review: list[str] | None = None, marks: dict[int, CellMark] | None = None) -> list[CellResult]:
     """Results for every graded cell of an executed notebook, in order.
 
     Examined cells (``verdicts``: their hidden part ran in the examiner) take the
-    examiner's verdict; the others are judged from their records.
+    examiner's verdict; the others are judged from their records. ``marks`` (by cell index,
+    from :class:`~grader.autograde.outcome.Outcome`) says which cells the executor stopped, and why.
     """
     results = []
-    for cell in nb.cells:
+    marks = marks or {}
+    for index, cell in enumerate(nb.cells):
         gid = cells.grade_id(cell)
         if not gid or not cells.is_scored(cell):  # graded cells and nbgrader task cells
             continue
         if cells.is_test(cell) and verdicts is not None and is_examined(cell):
-            results.append(from_examiner(cell, notebook, verdicts.get(gid), review))
+            results.append(from_examiner(cell, notebook, verdicts.get(gid), review, marks.get(index)))
         elif cells.is_test(cell):
-            results.append(judge_cell(cell, notebook, reference.get(gid, [])))
+            results.append(judge_cell(cell, notebook, reference.get(gid, []), marks.get(index)))
         else:
             results.append(CellResult(gid, notebook, "manual", 0.0, cells.points(cell), Status.MANUAL.value,
                                       "task, graded by hand" if cells.is_task(cell) else "graded by hand"))

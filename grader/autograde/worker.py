@@ -130,7 +130,7 @@ def grade_submission(task: Task, slot: int | None = None) -> dict:
             elif note:
                 entry["message"] = "; ".join(m for m in (note, entry["message"]) if m)
             cells = judge_notebook(outcome.notebook, name, from_json(task.references.get(name, {})),
-                                   outcome.verdicts, flags)
+                                   outcome.verdicts, flags, outcome.marks)
             entry["cells"] = [c.as_dict() for c in cells]
             result["executed"][name] = nbformat.writes(outcome.notebook)
         if skipped:

@@ -51,7 +51,7 @@ class TimePolicy:
 
 @dataclass(frozen=True)
 class ReferenceTimes:
-    """What the reference solution took: per cell (by :func:`grader.autograde.execute.cell_key`), in all."""
+    """What the reference solution took: per cell (by :func:`grader.autograde.budget.cell_key`), in all."""
 
     cells: dict[str, float] = field(default_factory=dict, hash=False)
     notebook: float = 0.0

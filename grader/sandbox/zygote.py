@@ -20,11 +20,14 @@ a thread is running (a fork would copy a lock some thread holds).
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import importlib
 import json
 import os
 import random
+import resource
+import select
 import signal
 import sys
 import time
@@ -130,7 +133,7 @@ def _fresh_interpreter(req: dict) -> None:
     for name in [m for m in sys.modules if m == "grader" or m.startswith("grader.")]:
         del sys.modules[name]
     sys.argv = [req["argv0"], *req["args"]]
-    sys.path[0] = req["work"]
+    sys.path.insert(0, req["work"])  # as ``python -m`` in the working directory
     random.seed()
     numpy = sys.modules.get("numpy")
     if numpy is not None:
@@ -140,7 +143,6 @@ def _fresh_interpreter(req: dict) -> None:
 def _kernel(req: dict, ready: int) -> None:
     """The kernel process: limits, user, interpreter state, then ipykernel; never returns."""
     for name, value in req["rlimits"].items():
-        import resource
         resource.setrlimit(getattr(resource, RLIMITS[name]), (value, value))
     _drop_privileges(req["uid"])
     _fresh_interpreter(req)
@@ -182,6 +184,10 @@ def _init(req: dict, ready: int) -> None:
 def _spawn_child(req: dict, ready: int) -> None:
     """Between the template and the kernel's namespace: enter new namespaces, fork their pid 1, wait."""
     _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    null = os.open("/dev/null", os.O_RDWR)  # the template's requests and answers stay its own
+    os.dup2(null, 0)
+    os.dup2(null, 1)
+    os.close(null)
     _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC), "unshare")
     init = os.fork()
     if init == 0:
@@ -233,16 +239,11 @@ class Template:
         return {"error": answer or f"the kernel did not start within {READY_TIMEOUT:.0f} s"}
 
     def kill(self, pid: int) -> dict:
-        if pid in self.children:
-            try:
+        if pid in self.children:  # its namespace's pid 1 dies with it (PDEATHSIG), and all in there
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            try:
-                _, status = os.waitpid(pid, 0)
-                self.exits[pid] = os.waitstatus_to_exitcode(status)
-            except ChildProcessError:
-                pass
+            with contextlib.suppress(ChildProcessError):
+                self.exits[pid] = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
             self.children.discard(pid)
         return {"exit": self.exits.get(pid, -9)}
 
@@ -252,8 +253,6 @@ class Template:
 
 
 def _read_line(fd: int, timeout: float) -> str:
-    import select
-
     data, end = b"", time.monotonic() + timeout
     while b"\n" not in data:
         left = end - time.monotonic()
@@ -267,18 +266,17 @@ def _read_line(fd: int, timeout: float) -> str:
 
 
 def main() -> None:
+    # Nothing is imported from the working directory (``python -m`` put it first): only kernels write there.
+    while sys.path and sys.path[0] in ("", os.getcwd()):
+        del sys.path[0]
     modules = json.loads(sys.argv[1]) if len(sys.argv) > 1 else []
-    out = sys.stdout
     try:
         loaded = preload(modules)
     except Exception as exc:  # noqa: BLE001 - the grader falls back to cold kernels
-        out.write(json.dumps({"error": f"preload failed: {type(exc).__name__}: {exc}"}) + "\n")
-        out.flush()
-        return
+        return _answer({"error": f"preload failed: {type(exc).__name__}: {exc}"})
     with open("/proc/self/status") as f:
         rss = next((int(line.split()[1]) for line in f if line.startswith("VmRSS")), 0)
-    out.write(json.dumps({"ready": loaded, "rss_kb": rss, "threads": _threads()}) + "\n")
-    out.flush()
+    _answer({"ready": loaded, "rss_kb": rss, "threads": _threads()})
     template = Template()
     for line in sys.stdin:
         try:
@@ -288,8 +286,12 @@ def main() -> None:
                       else template.poll(int(req["pid"])) if op == "poll" else {"error": f"unknown op {op!r}"})
         except Exception as exc:  # noqa: BLE001 - one bad request must not end the template
             answer = {"error": f"{type(exc).__name__}: {exc}"}
-        out.write(json.dumps(answer) + "\n")
-        out.flush()
+        _answer(answer)
+
+
+def _answer(answer: dict) -> None:
+    sys.stdout.write(json.dumps(answer) + "\n")
+    sys.stdout.flush()
 
 
 if __name__ == "__main__":

@@ -83,6 +83,7 @@ class PeakMemory:
     def __init__(self, interval: float = 0.1):
         self.interval, self.peak, self.peak_pss, self.samples = interval, 0, 0, 0
         self.baseline = self.largest = 0
+        self.peak_templates = 0  # warm-kernel templates (sandboxed, so not in ``peak``), PSS
         self._start: dict[int, int] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -93,7 +94,7 @@ class PeakMemory:
         for entry in os.listdir("/proc"):
             if entry.isdigit():
                 procs[int(entry)] = _rss_kb(int(entry))
-        rss_total = pss_total = 0
+        rss_total = pss_total = templates = 0
         largest = 0
         for pid, (uid, _, rss) in procs.items():
             if uid < 0 or bwrap.BASE_UID <= uid <= bwrap.BASE_UID + 1000:
@@ -101,11 +102,14 @@ class PeakMemory:
             p, seen = pid, 0
             while p > 1 and p != me and seen < 64:  # is it ours?
                 p, seen = procs.get(p, (-1, -1, 0))[1], seen + 1
+            if p == me and _template(pid):
+                templates += _pss_kb(pid)
             if p == me and not _sandboxed(pid):
                 rss_total += rss
                 pss_total += _pss_kb(pid)
                 largest = max(largest, rss - self._start.get(pid, 0))
         self.largest = max(self.largest, largest * 1024)
+        self.peak_templates = max(self.peak_templates, templates * 1024)
         return rss_total * 1024, pss_total * 1024
 
     def _sample(self) -> None:
@@ -135,13 +139,25 @@ class PeakMemory:
         self._sample()
 
 
+def _argv(pid: int) -> list[bytes] | None:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return f.read().split(b"\0")
+    except OSError:
+        return None
+
+
+def _template(pid: int) -> bool:
+    """A warm-kernel template (:mod:`grader.sandbox.zygote`) or one of its forks before they drop to a uid."""
+    argv = _argv(pid)
+    return bool(argv) and b"grader.sandbox.zygote" in argv
+
+
 def _sandboxed(pid: int) -> bool:
     """A process inside a sandbox (bwrap and what it runs, warm-kernel templates included), or an
     unsandboxed kernel."""
-    try:
-        with open(f"/proc/{pid}/cmdline", "rb") as f:
-            argv = f.read().split(b"\0")
-    except OSError:
+    argv = _argv(pid)
+    if argv is None:
         return True
     name = os.path.basename(argv[0].decode(errors="replace")) if argv and argv[0] else ""
     return (name in {"bwrap", "setpriv", "prlimit"} or b"ipykernel_launcher" in argv
@@ -225,7 +241,7 @@ def grade(course, assignment: str, workers: int) -> dict:
     results = {r["student"]: r for r in (json.loads(p.read_text())
                                          for p in course.autograded.glob(f"*/{assignment}/results.json"))}
     return {"wall": wall, "summary": summary, "results": results, "peak": memory.peak, "pss": memory.peak_pss,
-            "reference": summary.reference_seconds}
+            "templates": memory.peak_templates, "reference": summary.reference_seconds}
 
 
 def profile(course, assignment: str, students: list[str]) -> list[dict]:
@@ -248,7 +264,7 @@ def profile(course, assignment: str, students: list[str]) -> list[dict]:
     worker.execute = spy
     rows_ = []
     try:
-        for task in tasks:
+        for task in [tasks[0], *tasks]:  # the first one again: it starts this process's warm-kernel template
             outcomes.clear()
             t0 = time.monotonic()
             worker.grade_submission(task, slot=0)
@@ -257,10 +273,10 @@ def profile(course, assignment: str, students: list[str]) -> list[dict]:
             rows_.append({"student": task.student, "total": total, "start": o.startup_seconds,
                           "prime": o.prime_seconds, "examiner": o.examiner_start_seconds, "cells": o.cells_seconds,
                           "rest": total - o.startup_seconds - o.prime_seconds - o.examiner_start_seconds
-                          - o.cells_seconds})
+                          - o.cells_seconds, "warm": o.warm_kernels})
     finally:
         worker.execute = real
-    return rows_
+    return rows_[1:]
 
 
 def main() -> int:
@@ -300,7 +316,8 @@ def main() -> int:
         for row in profile(course, args.assignment, regular):
             print(f"  {row['student']}: {row['total']:.2f} s = cells {row['cells']:.2f} + kernel start "
                   f"{row['start']:.2f} + priming (output cap, examiner agent) {row['prime']:.2f} + examiner start "
-                  f"{row['examiner']:.2f} + the rest (assemble, files, shutdown, judge) {row['rest']:.2f}")
+                  f"{row['examiner']:.2f} + the rest (assemble, files, shutdown, judge) {row['rest']:.2f}"
+                  f" ({'warm' if row['warm'] else 'cold'} kernel)")
     return 0
 
 
@@ -328,6 +345,8 @@ def report(course, assignment: str, batch: dict, nbgrader: dict | None, two: dic
         print(f"speed-up over nbgrader (2 workers): {nbgrader_s / two['wall']:.2f}x; the {len(regular)} regular "
               f"submissions alone: nbgrader {nbgrader['regular'] / max(1, len(regular)):.2f} s each, "
               f"grader {mean:.2f} s of worker time each")
+    warm = sum(nb.get("warm_kernels", 0) for nb in nbs)
+    print(f"kernels forked from a warm template: {warm} (of {n} submissions)")
     print(f"grader per submission: {total_s / n:.2f} s in all = {cells_s / n:.2f} s running cells "
           f"+ {start_s / n:.2f} s starting the sandboxed kernel "
           f"+ {(total_s - cells_s - start_s) / n:.2f} s other (assemble, files, examiner start, judge); "
@@ -344,6 +363,8 @@ def report(course, assignment: str, batch: dict, nbgrader: dict | None, two: dic
     print(f"grader peak memory (main process + Dask workers, kernels excluded): {two['pss'] / 2**20:.0f} MiB PSS, "
           f"{two['peak'] / 2**20:.0f} MiB RSS with 2 workers"
           + (f"; {one['pss'] / 2**20:.0f} MiB PSS, {one['peak'] / 2**20:.0f} MiB RSS with 1" if one else ""))
+    print(f"warm-kernel templates (sandboxed, one per worker, not counted above): {two['templates'] / 2**20:.0f} MiB PSS "
+          "with 2 workers")
     if nbgrader:
         print(f"nbgrader: peak memory {nbgrader['pss'] / 2**20:.0f} MiB PSS, {nbgrader['peak'] / 2**20:.0f} MiB RSS "
               "(kernels excluded); "

@@ -78,10 +78,14 @@ async def _run(template: warm.KernelTemplate, codes: list[str]) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def template():
-    key = warm.TemplateKey(slot=7, readonly=(str(Path(grader.__file__).parent),), env=(),
+def template(tmp_path_factory):
+    shared = tmp_path_factory.mktemp("shared")  # under /tmp, as a course or a venv may be
+    (shared / "course_file.txt").write_text("visible")
+    shared.chmod(0o755)
+    key = warm.TemplateKey(slot=7, readonly=(str(Path(grader.__file__).parent), str(shared)), env=(),
                            preload=("numpy", "torch"), memory_mb=4096, max_processes=128, max_file_mb=64)
     t = warm.KernelTemplate(key)
+    t.shared = shared
     yield t
     t.close()
 
@@ -108,6 +112,14 @@ def test_a_forked_kernel_is_unprivileged_and_alone(template):
     assert seen["grader_modules"] == [] and not seen["cuda_initialised"]
     assert seen["argv0"] == "ipykernel_launcher.py" and seen["path0"] and seen["home"]
     assert template.preloaded == ["numpy", "torch"]
+
+
+@needs_root_sandbox
+def test_binds_under_tmp_stay_visible(template):
+    """/tmp is emptied for each kernel, but what the sandbox binds there (a course, a venv) stays."""
+    path = template.shared / "course_file.txt"
+    [printed] = asyncio.run(_run(template, [f"print(open({str(path)!r}).read())"]))
+    assert printed.strip() == "visible"
 
 
 @needs_root_sandbox

@@ -84,24 +84,51 @@ def _cuda_initialised() -> bool:
 
 # ---------------------------------------------------------------- the child: namespaces, mounts, user
 
+def _mounts_under(root: str) -> list[str]:
+    """The outermost mount points below ``root`` (binds bubblewrap made there: a venv under /tmp)."""
+    with open("/proc/self/mountinfo") as f:
+        points = [line.split()[4].replace("\\040", " ") for line in f]
+    below = sorted({p for p in points if p.startswith(root.rstrip("/") + "/")})
+    return [p for p in below if not any(p.startswith(q + "/") for q in below if q != p)]
+
+
 def _setup_namespace(req: dict) -> None:
     """In the new mount and PID namespace (this process is its pid 1): a fresh /proc, an empty /tmp and
-    /dev/shm, and each grading base emptied but for this kernel's working and socket directories."""
+    /dev/shm that keep bubblewrap's binds, and each grading base emptied but for this kernel's own
+    working and socket directories."""
     _mount("none", "/", None, MS_REC | MS_PRIVATE)
     _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
     _mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777")
-    keep = [req["work"], req["ipc"]]
-    for i, path in enumerate(keep):  # held aside while /tmp and the bases (maybe under /tmp) are emptied
-        os.mkdir(f"/dev/shm/.keep{i}", 0o700)
+    bases, own = req["bases"], [req["work"], req["ipc"]]
+    binds = [p for p in _mounts_under("/tmp") if not any(p == b or p.startswith(b + "/") for b in bases)]
+    keep = binds + own  # held aside while /tmp and the bases (maybe under /tmp) are emptied
+    for i, path in enumerate(keep):
+        _mount_point(f"/dev/shm/.keep{i}", like=path)
         _mount(path, f"/dev/shm/.keep{i}", None, MS_BIND | MS_REC)
     _mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777")
-    for base in req["bases"]:
+    for i, path in enumerate(keep):
+        if path in own:  # after the bases are emptied, below
+            continue
+        _mount_point(path, like=f"/dev/shm/.keep{i}")
+        _mount(f"/dev/shm/.keep{i}", path, None, MS_MOVE)
+    for base in bases:
         os.makedirs(base, mode=0o755, exist_ok=True)
         _mount("tmpfs", base, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755")
     for i, path in enumerate(keep):
+        if path in own:
+            os.makedirs(path, mode=0o755, exist_ok=True)
+            _mount(f"/dev/shm/.keep{i}", path, None, MS_MOVE)
+    for i in range(len(keep)):
+        (os.rmdir if os.path.isdir(f"/dev/shm/.keep{i}") else os.unlink)(f"/dev/shm/.keep{i}")
+
+
+def _mount_point(path: str, like: str) -> None:
+    """An empty directory, or an empty file where ``like`` is a file, to mount on at ``path``."""
+    if os.path.isdir(like):
         os.makedirs(path, mode=0o755, exist_ok=True)
-        _mount(f"/dev/shm/.keep{i}", path, None, MS_MOVE)
-        os.rmdir(f"/dev/shm/.keep{i}")
+    else:
+        os.makedirs(os.path.dirname(path), mode=0o755, exist_ok=True)
+        open(path, "a").close()
 
 
 def _drop_privileges(uid: int) -> None:

@@ -6,7 +6,8 @@
 - :mod:`grader.sandbox.kernel`   a Jupyter kernel manager that starts its kernel in the sandbox
 - :mod:`grader.sandbox.preflight` before the first submission: can a sandboxed kernel start, else what to change
 - :mod:`grader.sandbox.warm`     warm kernels: a per-worker template that forks each kernel (grader side)
-- :mod:`grader.sandbox.zygote`   that template, inside the sandbox: namespaces, uid and limits per kernel
+- :mod:`grader.sandbox.zygote`   that template, inside the sandbox: preloads, forks, reaps
+- :mod:`grader.sandbox.isolate`  what each forked kernel does to itself: namespaces, mounts, uid, capabilities
 """
 
 from grader.sandbox.limits import Limits

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 import grader
-from grader.autograde.engine import autograde
+from grader.autograde.engine import autograde, worth_warming
 from grader.export.grades import rows
 from grader.sandbox import bwrap, warm
 from grader.sandbox.kernel import WarmKernelManager
@@ -126,6 +126,11 @@ def test_binds_under_tmp_stay_visible(template):
 def test_only_paths_under_the_template_can_be_used(template, tmp_path):
     with pytest.raises(ValueError):
         template.spawn(tmp_path, template.ipc_base / "x", [], {})
+
+
+def test_a_template_is_started_only_where_it_pays():
+    assert worth_warming(60, 2) and worth_warming(4, 1) and worth_warming(1, 0)  # 0: a remote cluster
+    assert not worth_warming(2, 2) and not worth_warming(3, 2)
 
 
 def test_the_preload_comes_from_the_notebooks_imports_without_helpers_or_pyplot():

@@ -174,6 +174,12 @@ def _connect(scheduler: str | None, workers: int | None, n_tasks: int):
     return Client(cluster), cluster
 
 
+def worth_warming(submissions: int, workers: int) -> bool:
+    """Whether warm kernels pay: a worker's template costs about one cold start plus the imports, and
+    pays back from a worker's second submission on (``workers`` 0: a remote cluster, size unknown)."""
+    return workers == 0 or submissions >= 2 * workers
+
+
 def _reference_on(client) -> ReferenceRunner:
     """Run the reference on a worker of a local cluster (same files), so that the examiner's imports
     (torch and friends) never load into this process, which only schedules and stores."""
@@ -204,7 +210,8 @@ def autograde(course: Course, assignment: str, *, students: list[str] | None = N
     """Grade every submission of ``assignment`` that is new or changed (all with ``force``).
 
     ``warm_kernels``: fork each sandboxed kernel from a per-worker template that has the notebooks'
-    imports done (:mod:`grader.sandbox.warm`); off, every kernel starts cold."""
+    imports done (:mod:`grader.sandbox.warm`), when each worker has two submissions or more to grade
+    (:func:`worth_warming`); off, every kernel starts cold."""
     start = time.monotonic()
     course.check_assignments([assignment])
     summary = Summary(assignment)
@@ -224,8 +231,9 @@ def autograde(course: Course, assignment: str, *, students: list[str] | None = N
     try:
         # On a remote scheduler, workers need not share autograded/: the reference runs (and is cached) here.
         runner = _reference_on(client) if cluster is not None else reference_here
+        workers_n = len(cluster.workers) if cluster is not None else 1 if client is None else 0
         tasks = build_tasks(course, assignment, todo, limits, use_sandbox, log=log, run_reference=runner,
-                            warm_kernels=warm_kernels)
+                            warm_kernels=warm_kernels and worth_warming(len(todo), workers_n))
         summary.reference_seconds = time.monotonic() - t0
         stream = _serial(tasks) if client is None else _dask(tasks, client)
         bar = _progress(len(tasks), assignment, progress)

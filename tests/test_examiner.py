@@ -272,3 +272,50 @@ def test_handle_refs_pickle_by_id():
     import pickle
 
     assert pickle.loads(pickle.dumps(HandleRef(7))).id == 7
+
+
+# ---------------------------------------------------------------- waiting for a kernel
+
+class _FakeClient:
+    """A client whose iopub joins only after ``late`` kernel_info requests; ``alive`` False: a dead kernel."""
+
+    def __init__(self, late: int, alive: bool = True):
+        self.late, self.alive, self.asked, self.iopub = late, alive, 0, []
+        self.shell: list = []
+
+    def kernel_info(self):
+        self.asked += 1
+        self.shell.append({"parent_header": {"msg_id": str(self.asked)}, "content": {"protocol_version": "5.3"}})
+        if self.asked > self.late:
+            self.iopub += [{"msg_type": "status"}, {"msg_type": "status"}]
+        return str(self.asked)
+
+    def get_shell_msg(self, timeout):
+        import queue
+        if not self.alive or not self.shell:
+            raise queue.Empty
+        return self.shell.pop(0)
+
+    def get_iopub_msg(self, timeout):
+        import queue
+        if not self.iopub:
+            raise queue.Empty
+        return self.iopub.pop(0)
+
+    def is_alive(self):
+        return self.alive
+
+    def _handle_kernel_info_reply(self, msg):
+        self.version = msg["content"]["protocol_version"]
+
+
+def test_until_ready_asks_again_until_iopub_has_joined_and_drains_it():
+    import asyncio
+
+    from grader.examiner.ready import until_ready
+
+    kc = _FakeClient(late=3)
+    asyncio.run(until_ready(kc, timeout=5))
+    assert kc.asked == 4 and kc.iopub == [] and kc.version == "5.3"
+    with pytest.raises(RuntimeError, match="died"):
+        asyncio.run(until_ready(_FakeClient(late=0, alive=False), timeout=5))

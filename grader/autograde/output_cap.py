@@ -24,6 +24,7 @@ from nbformat.v4 import output_from_msg
 from traitlets import default
 
 from grader.checks.record import MIMETYPE as RECORD_MIMETYPE
+from grader.examiner.ready import until_ready
 from grader.sandbox.limits import cut_line
 
 # One kernel message larger than this is dropped unread (zmq MAXMSGSIZE; the connection drops and comes
@@ -70,7 +71,11 @@ class _CellOutput:
 
 
 class _BoundedKernelClient(AsyncKernelClient):
-    """A kernel client whose sockets drop (unread) any single message over ``MAX_MESSAGE_BYTES``."""
+    """A kernel client whose sockets drop (unread) any single message over ``MAX_MESSAGE_BYTES``, and
+    that waits for a new kernel without jupyter_client's fixed pauses (:func:`until_ready`)."""
+
+    async def wait_for_ready(self, timeout: float | None = None) -> None:  # type: ignore[override]
+        await until_ready(self, 60.0 if timeout is None else timeout)
 
     @default("context")
     def _context_default(self) -> zmq.asyncio.Context:

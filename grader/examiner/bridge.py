@@ -15,6 +15,7 @@ must fetch a value before it can judge it.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import queue
@@ -23,6 +24,7 @@ import time
 from typing import Any
 
 from grader.examiner import agent
+from grader.examiner.ready import until_ready
 from grader.examiner.wire import HandleRef, TargetRef, WireError, from_wire, map_containers
 
 OUTPUT_CAP = 20_000  # characters of the student's own printing kept per cell
@@ -179,7 +181,7 @@ class KernelBridge(Bridge):
         self.kc = BlockingKernelClient()
         self.kc.load_connection_info(connection_info)
         self.kc.start_channels(shell=True, iopub=True, stdin=False, hb=False, control=True)
-        self.kc.wait_for_ready(timeout=startup_timeout)
+        asyncio.run(until_ready(self.kc, startup_timeout))
         self.deadline = float("inf")  # the cell's: no request may outlive it
         self.lost = False
 

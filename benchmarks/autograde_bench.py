@@ -351,6 +351,11 @@ def report(course, assignment: str, batch: dict, nbgrader: dict | None, two: dic
           f"+ {start_s / n:.2f} s starting the sandboxed kernel "
           f"+ {(total_s - cells_s - start_s) / n:.2f} s other (assemble, files, examiner start, judge); "
           f"overhead beyond the cells: {(total_s - cells_s) / n:.2f} s")
+    regular_nbs = [nb for s, r in results.items() if batch.get(s) not in SPECIAL for nb in r["notebooks"]]
+    regular_total = sum(r.get("seconds", 0.0) for s, r in results.items() if batch.get(s) not in SPECIAL)
+    if regular_nbs:
+        print(f"overhead beyond the cells, the {len(regular_nbs)} regular submissions alone: "
+              f"{(regular_total - sum(nb.get('cells_seconds', 0.0) for nb in regular_nbs)) / len(regular_nbs):.2f} s")
     for kind in ("endless-loop", "output-flood"):
         student = next((s for s, k in batch.items() if k == kind), None)
         if student and student in results:

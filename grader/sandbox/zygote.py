@@ -50,7 +50,8 @@ def preload(modules: list[str]) -> list[str]:
             done.append(name)
         except Exception:  # noqa: BLE001 - a module missing here is imported by the kernel as usual
             pass
-    importlib.import_module("ipykernel.kernelapp")
+    for name in ("ipykernel.kernelapp", "ipykernel.ipkernel"):  # what every kernel imports as it starts
+        importlib.import_module(name)
     return done
 
 

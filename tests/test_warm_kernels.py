@@ -166,3 +166,28 @@ def test_warm_and_cold_grade_alike(mini_course, tmp_path):
               force=True, warm_kernels=False)
     assert used and all(n == 1 for n in used), used  # every kernel of the first run was forked
     assert grades() == warm_grades
+
+
+@needs_root_sandbox
+def test_figures_still_reach_the_outputs_when_matplotlib_is_preloaded(tmp_path):
+    """pyplot is never preloaded (its inline backend registers per kernel); figures come out as PNG."""
+    import nbformat
+
+    from grader.autograde.execute import SandboxConfig, execute
+    from grader.sandbox.limits import Limits
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("import matplotlib.pyplot as plt\nplt.plot([1, 2])"),
+                                         nbformat.v4.new_code_cell("fig, ax = plt.subplots()\nax.imshow([[0, 1]])")])
+    key = warm.TemplateKey(slot=9, readonly=(str(Path(grader.__file__).parent),), env=(),
+                           preload=warm.preload_for([nb], set()), memory_mb=4096, max_processes=128, max_file_mb=64)
+    template = warm.KernelTemplate(key)
+    try:
+        assert "matplotlib.font_manager" in template.preloaded
+        work = Path(tempfile.mkdtemp(dir=template.work_base))
+        bwrap.prepare_dir(work, 9)
+        out = execute(nb, work, Limits(cell_timeout=60, notebook_timeout=120),
+                      SandboxConfig(readonly=[Path(grader.__file__).parent], slot=9, template=template))
+    finally:
+        template.close()
+    assert out.warm_kernels == 1
+    assert all(any("image/png" in o.get("data", {}) for o in c.outputs) for c in out.notebook.cells)

@@ -70,7 +70,6 @@ class _Run:
         self.examiner_factory = examiner
         self.examiner: ExaminerSession | None = None
         self.clock = CellClock(nb, limits)
-        self.budget = self.clock.budget
         self._hidden_limit = 0.0  # the current cell's hidden part: its limit (the examiner's calls share it)
         self.template = sandbox.template if sandbox.enabled else None
         self.ipc_root = Path(tempfile.mkdtemp(prefix="grader-ipc-",
@@ -232,15 +231,15 @@ class _Run:
                             for j in code_cells:
                                 if j >= index and j not in skip:
                                     _mark(outcome, j, "timeout", "not run: the notebook used up its "
-                                          f"{self.budget:.0f} s time budget")
+                                          f"{self.clock.budget:.0f} s time budget")
                             outcome.status = "timeout"
-                            outcome.message = f"the notebook ran out of its {self.budget:.0f} s budget"
+                            outcome.message = f"the notebook ran out of its {self.clock.budget:.0f} s budget"
                             break
                         if result == "lost":  # the examiner stopped a call that never returned
                             skip.add(index)
                         elif result == "timeout":
                             msg = (f"this cell ran longer than {self.clock.last_limit:.3g} s (an endless loop?) and was stopped"
-                                   + (f"; earlier cells had used most of the notebook's {self.budget:.0f} s time budget"
+                                   + (f"; earlier cells had used most of the notebook's {self.clock.budget:.0f} s time budget"
                                       if self.clock.squeezed else ""))
                             _mark(outcome, index, "timeout", msg)
                             skip.add(index)

@@ -32,6 +32,15 @@ def _apply(op: str, a: list) -> Any:
     raise GraphError(f"unknown op {op!r}")
 
 
+def _input_value(n: Any, data: dict, values: dict) -> Any:
+    """An input variable's value: the one given in ``values``, else the graph's own, as float64."""
+    if n in values:
+        return np.asarray(values[n], dtype=np.float64)
+    if "value" in data:
+        return np.asarray(float(data["value"]), dtype=np.float64)
+    raise GraphError(f"input variable {n!r} has no value")
+
+
 def evaluate(G: Any, values: dict) -> dict:
     """Value of every node (float64 numpy arrays broadcast from ``values``).
 
@@ -50,12 +59,7 @@ def evaluate(G: Any, values: dict) -> dict:
             data = G.nodes[n]
             if data["kind"] == "variable":
                 if G.in_degree(n) == 0:
-                    if n in values:
-                        result[n] = np.asarray(values[n], dtype=np.float64)
-                    elif "value" in data:
-                        result[n] = np.asarray(float(data["value"]), dtype=np.float64)
-                    else:
-                        raise GraphError(f"input variable {n!r} has no value")
+                    result[n] = _input_value(n, data, values)
                 else:
                     result[n] = result[next(iter(G.predecessors(n)))]
             else:
@@ -115,12 +119,8 @@ def compute(G: Any, values: dict, outputs: Iterable[Any]) -> dict:
                     raise GraphError(f"variable {n!r} is computed by {len(preds)} nodes")
                 if preds:
                     result[n] = result[preds[0]]
-                elif n in values:
-                    result[n] = np.asarray(values[n], dtype=np.float64)
-                elif "value" in data:
-                    result[n] = np.asarray(float(data["value"]), dtype=np.float64)
                 else:
-                    raise GraphError(f"input variable {n!r} has no value")
+                    result[n] = _input_value(n, data, values)
             elif kind == "operation":
                 op = data.get("op")
                 if op not in ARITY:
